@@ -1,0 +1,75 @@
+# Shared access to the reviewed object: where its pod spec lives, its containers, and how to name it in messages.
+package lib.common
+
+# Kinds that carry a pod spec, and the path to it. A kind not listed falls back to `spec`, so an unknown
+# workload kind is still checked (fail closed) instead of passing unchecked.
+pod_spec_paths := {
+	"Pod": ["spec"],
+	"PodTemplate": ["template", "spec"],
+	"Deployment": ["spec", "template", "spec"],
+	"StatefulSet": ["spec", "template", "spec"],
+	"DaemonSet": ["spec", "template", "spec"],
+	"ReplicaSet": ["spec", "template", "spec"],
+	"ReplicationController": ["spec", "template", "spec"],
+	"Job": ["spec", "template", "spec"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+}
+
+review_object := object.get(input, ["review", "object"], {})
+
+kind := k if {
+	k := input.review.kind.kind
+	k != ""
+} else := object.get(review_object, "kind", "")
+
+# True for DELETE requests, which no check rejects.
+is_delete if input.review.operation == "DELETE"
+
+spec_path := object.get(pod_spec_paths, kind, ["spec"])
+
+# Dotted form of spec_path, used to point messages at a field ("spec.template.spec").
+spec_prefix := concat(".", spec_path)
+
+pod_spec := object.get(review_object, spec_path, {})
+
+# Metadata of the pod (for a workload, of its pod template).
+pod_metadata := object.get(review_object, "metadata", {}) if {
+	kind == "Pod"
+} else := object.get(review_object, array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata"]), {})
+
+pod_labels := object.get(pod_metadata, "labels", {})
+
+pod_annotations := object.get(pod_metadata, "annotations", {})
+
+namespace := ns if {
+	ns := input.review.namespace
+	ns != ""
+} else := object.get(review_object, ["metadata", "namespace"], "")
+
+name := n if {
+	n := review_object.metadata.name
+	n != ""
+} else := concat("", [object.get(review_object, ["metadata", "generateName"], ""), "*"])
+
+# "Pod team-a/web", or "ClusterRole admin" for cluster-scoped objects.
+object_ref := sprintf("%s %s/%s", [kind, namespace, name]) if namespace != ""
+
+else := sprintf("%s %s", [kind, name])
+
+container_fields := ["containers", "initContainers", "ephemeralContainers"]
+
+# Every container of the pod spec, with where it sits:
+# {"container": <the container>, "field": "initContainers", "path": "spec.template.spec.initContainers[0]"}.
+containers contains entry if {
+	some field in container_fields
+	some i, c in object.get(pod_spec, field, [])
+	entry := {"container": c, "field": field, "path": sprintf("%s.%s[%d]", [spec_prefix, field, i])}
+}
+
+container_word := {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}
+
+# "Pod team-a/web, init container "setup"".
+container_subject(entry) := sprintf("%s, %s %q", [object_ref, container_word[entry.field], entry.container.name])
+
+# Windows pods cannot set Linux-only security fields, so the Linux-only checks exempt them (as PSA does since 1.25).
+is_windows_pod if pod_spec.os.name == "windows"
