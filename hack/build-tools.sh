@@ -48,3 +48,14 @@ for entry in "${tools[@]}"; do
   echo "built $name $version in $(( $(date +%s) - start ))s" >&2
   ln -sfn "$out/$name" "$links/$name"
 done
+
+# Gatekeeper's own CRDs, from the same tag as the manager (the module is in the Go module cache after the build).
+if [ ${#only[@]} -eq 0 ]; then
+  gk_version=$(awk '$1=="github.com/open-policy-agent/gatekeeper/v3" && $2 ~ /^v[0-9]/ {print $2; exit}' "$repo/hack/tools/gatekeeper/go.mod")
+  gk_dir=$(cd "$repo/hack/tools/gatekeeper" && go mod download -json "github.com/open-policy-agent/gatekeeper/v3@$gk_version" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  ln -sfn "$gk_dir/charts/gatekeeper/crds" "$links/gatekeeper-crds"
+  # Pod Security Admission fixtures for `make conformance`: the newest release of k8s.io/pod-security-admission.
+  psa_version=$(sed -n 's/^PSA_FIXTURES_VERSION=//p' "$repo/hack/versions.env")
+  psa_dir=$(cd "$repo/hack/tools/gatekeeper" && go mod download -json "k8s.io/pod-security-admission@$psa_version" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  ln -sfn "$psa_dir/test/testdata" "$links/psa-testdata"
+fi
