@@ -1,16 +1,28 @@
 #!/usr/bin/env node
 // gatewright command line: one entry point, one subcommand per job.
 import { Command } from 'commander';
-import { resolve, dirname } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTemplates } from '../library/build.js';
+import { CRD_FILES, renderCrd } from '../api/crds.js';
+import { runValidate } from './validate.js';
 
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const program = new Command('gatewright').description(
-  'Compiles OperationPolicy and SecurityPolicy objects into OPA Gatekeeper ConstraintTemplates and constraints.',
-);
+const program = new Command('gatewright')
+  .description('Compiles OperationPolicy and SecurityPolicy objects into OPA Gatekeeper ConstraintTemplates and constraints.')
+  .showHelpAfterError();
+
+program
+  .command('validate')
+  .description('Validate policy YAML offline (OperationPolicy, SecurityPolicy, SecurityPolicyException, ModuleConfig).')
+  .requiredOption('-f, --filename <path...>', 'files, directories, or - for stdin')
+  .option('-o, --output <format>', 'text or json', 'text')
+  .action((opts: { filename: string[]; output: string }) => {
+    process.exitCode = runValidate(opts.filename, opts.output, process.stdout, process.stderr);
+  });
 
 const templates = program.command('templates').description('Maintain the Rego template library in templates/.');
 templates
@@ -23,6 +35,27 @@ templates
     for (const f of result.written) console.log(`wrote ${f}`);
     for (const f of result.stale) console.error(`out of date: ${f} (run make templates)`);
     if (result.stale.length > 0) process.exitCode = 1;
+  });
+
+program
+  .command('crds')
+  .description('Regenerate crds/*.yaml from the API schemas.')
+  .option('--check', 'only report CRDs that are out of date; exit 1 if any')
+  .option('--dir <dir>', 'output folder', resolve(packageRoot, 'crds'))
+  .action((opts: { check?: boolean; dir: string }) => {
+    mkdirSync(opts.dir, { recursive: true });
+    for (const [file, def] of Object.entries(CRD_FILES)) {
+      const target = join(opts.dir, file);
+      const text = renderCrd(def);
+      if (existsSync(target) && readFileSync(target, 'utf8') === text) continue;
+      if (opts.check) {
+        console.error(`out of date: ${target} (run make crds)`);
+        process.exitCode = 1;
+      } else {
+        writeFileSync(target, text);
+        console.log(`wrote ${target}`);
+      }
+    }
   });
 
 await program.parseAsync(process.argv);

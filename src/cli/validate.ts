@@ -1,0 +1,31 @@
+// `gatewright validate`: offline validation of policy manifests, one line per error, or JSON for machines.
+import { ManifestError, readManifests } from '../api/load.js';
+import { formatError, validateObject, type ValidationError } from '../api/validate.js';
+
+interface Writable {
+  write(s: string): unknown;
+}
+
+export function runValidate(paths: string[], output: string, out: Writable, err: Writable): number {
+  if (output !== 'text' && output !== 'json') {
+    err.write(`error: --output must be text or json, not "${output}"\n`);
+    return 2;
+  }
+  let results: { source: string; errors: ValidationError[] }[];
+  try {
+    results = readManifests(paths).map(({ source, doc }) => ({ source, errors: validateObject(doc) }));
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    if (output === 'json') out.write(JSON.stringify({ valid: false, errors: [{ source: '', rule: 'read', message: e.message }] }, null, 2) + '\n');
+    else err.write(`${e.message}\n`);
+    return 1;
+  }
+  const errors = results.flatMap((r) => r.errors.map((e) => ({ source: r.source, ...e })));
+  if (output === 'json') {
+    out.write(JSON.stringify({ valid: errors.length === 0, objects: results.length, errors }, null, 2) + '\n');
+  } else {
+    for (const e of errors) out.write(`${e.source}: ${formatError(e)}\n`);
+    if (errors.length === 0) out.write(`${results.length} object(s) valid\n`);
+  }
+  return errors.length === 0 ? 0 : 1;
+}
