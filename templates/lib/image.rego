@@ -86,6 +86,7 @@ hub_path(registry, path) := concat("/", ["library", path]) if {
 # ends with "/" admits everything below that path. So "registry.example.com" admits
 # "registry.example.com/app:1" but not "registry.example.com.evil.io/app".
 repo_matches(entry, image) if {
+	image != ""
 	some form in {image, parse(image).normalized}
 	prefix_on_boundary(entry, form)
 }

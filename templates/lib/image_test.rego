@@ -72,6 +72,7 @@ test_repo_matches_on_boundary if {
 	not image.repo_matches("mycompany.registry.com", "mycompany.registry.com.evil.io/app:1")
 	not image.repo_matches("registry.example.com/team", "registry.example.com/team-evil/app:1")
 	not image.repo_matches("", "nginx")
+	not image.repo_matches("docker.io/library/", "")
 }
 
 test_repo_matches_normalised_form if {
