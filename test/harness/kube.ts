@@ -213,7 +213,7 @@ export async function waitFor<T>(
   { timeoutMs = 60000, intervalMs = 250 }: WaitOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
+  let last: string;
   for (;;) {
     try {
       const value = await probe();
