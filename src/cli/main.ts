@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { buildTemplates } from '../library/build.js';
 import { CRD_FILES, renderCrd } from '../api/crds.js';
 import { runValidate } from './validate.js';
+import { runRender } from './render.js';
+import { loadLibrary } from '../library/load.js';
 
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,6 +24,18 @@ program
   .option('-o, --output <format>', 'text or json', 'text')
   .action((opts: { filename: string[]; output: string }) => {
     process.exitCode = runValidate(opts.filename, opts.output, process.stdout, process.stderr);
+  });
+
+program
+  .command('render')
+  .description('Print the ConstraintTemplates and constraints the operator would apply for these policies.')
+  .requiredOption('-f, --filename <path...>', 'policy files, directories, or - for stdin')
+  .option('--module-config <file>', 'the admission-policy-engine ModuleConfig')
+  .option('--namespaces <file>', 'Namespace objects (multi-document YAML, or the List kubectl get namespaces -o yaml prints)')
+  .option('-o, --output <format>', 'yaml or json', 'yaml')
+  .option('--templates <dir>', 'template library folder', resolve(packageRoot, 'templates'))
+  .action((opts: { filename: string[]; moduleConfig?: string; namespaces?: string; output: string; templates: string }) => {
+    process.exitCode = runRender(opts, loadLibrary(opts.templates), process.stdout, process.stderr);
   });
 
 const templates = program.command('templates').description('Maintain the Rego template library in templates/.');

@@ -1,0 +1,84 @@
+// `gatewright render`: prints what the operator would apply, deterministically, for GitOps and code review.
+import { dump } from 'js-yaml';
+import { ManifestError, readManifests } from '../api/load.js';
+import { isRecord } from '../api/validate.js';
+import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import { compile, compareStrings, type TemplateLibrary } from '../compiler/compile.js';
+
+interface Writable {
+  write(s: string): unknown;
+}
+
+export interface RenderOptions {
+  filename: string[];
+  moduleConfig?: string;
+  namespaces?: string;
+  output: string;
+}
+
+const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
+
+/** apiVersion, kind, metadata, spec first (as kubectl prints), every other key in code-point order. */
+export function keyOrder(a: string, b: string): number {
+  const ia = LEADING_KEYS.indexOf(a);
+  const ib = LEADING_KEYS.indexOf(b);
+  if (ia >= 0 || ib >= 0) return (ia < 0 ? LEADING_KEYS.length : ia) - (ib < 0 ? LEADING_KEYS.length : ib);
+  return compareStrings(a, b);
+}
+
+export function namespacesFrom(docs: unknown[]): NamespaceInfo[] {
+  return docs
+    .filter((d): d is Record<string, unknown> => isRecord(d) && d.kind === 'Namespace' && isRecord(d.metadata))
+    .map((d) => {
+      const metadata = d.metadata as Record<string, unknown>;
+      const labels = isRecord(metadata.labels) ? (metadata.labels as Record<string, string>) : {};
+      return { name: String(metadata.name), labels };
+    });
+}
+
+export function runRender(opts: RenderOptions, library: TemplateLibrary, out: Writable, err: Writable): number {
+  if (opts.output !== 'yaml' && opts.output !== 'json') {
+    err.write(`error: --output must be yaml or json, not "${opts.output}"\n`);
+    return 2;
+  }
+  let docs: unknown[];
+  let namespaceDocs: unknown[] = [];
+  try {
+    docs = readManifests([...opts.filename, ...(opts.moduleConfig ? [opts.moduleConfig] : [])]).map((d) => d.doc);
+    if (opts.namespaces) namespaceDocs = readManifests([opts.namespaces]).map((d) => d.doc);
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    err.write(`${e.message}\n`);
+    return 1;
+  }
+  const moduleConfigs = docs.filter(
+    (d) => isRecord(d) && d.kind === 'ModuleConfig' && isRecord(d.metadata) && d.metadata.name === MODULE_CONFIG_NAME,
+  );
+  if (moduleConfigs.length > 1) {
+    err.write(`ModuleConfig "${MODULE_CONFIG_NAME}": given ${moduleConfigs.length} times; give it once\n`);
+    return 1;
+  }
+  const result = compile({
+    policies: docs,
+    moduleConfig: moduleConfigs[0],
+    namespaces: namespacesFrom([...namespaceDocs, ...docs]),
+    library,
+  });
+  if (result.invalid.size > 0) {
+    for (const key of [...result.invalid.keys()].sort(compareStrings)) {
+      for (const line of result.invalid.get(key) ?? []) err.write(`${line}\n`);
+    }
+    return 1;
+  }
+  if (opts.output === 'json') {
+    out.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, sortedReplacer, 2) + '\n');
+  } else {
+    out.write(result.objects.map((o) => dump(o, { sortKeys: keyOrder, lineWidth: -1, noRefs: true })).join('---\n'));
+  }
+  return 0;
+}
+
+function sortedReplacer(_key: string, value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort(keyOrder).map((k) => [k, value[k]]));
+}
