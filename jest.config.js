@@ -18,7 +18,6 @@ export default {
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
       testTimeout: 180000,
-      maxWorkers: 1,
     },
   ],
 };
