@@ -1,13 +1,17 @@
 # gatewright — every entry point a developer or CI needs. Node >= 22.19 is provisioned by hack/ensure-node.sh
-# where the machine's is older; Go programs are built from pinned modules by hack/build-tools.sh.
+# where the machine's is older; the Go programs are built from pinned modules by hack/build-tools.sh and cached
+# outside the repo (${XDG_CACHE_HOME:-~/.cache}/gatewright).
 SHELL := /bin/bash
 NODE_BIN := $(shell bash hack/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 BIN := $(CURDIR)/hack/.bin
 
-.PHONY: all deps tools build templates templates-check rego-test gator-verify
+.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench test test-unit
 
 all: build
+
+## setup: everything a fresh machine needs (Node, npm packages, Go tools, build)
+setup: deps tools build
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -26,8 +30,9 @@ build: deps
 templates: build
 	node dist/cli/main.js templates build
 
-templates-check: build
-	node dist/cli/main.js templates build --check
+## crds: regenerate crds/*.yaml from src/api/schemas.ts
+crds: build
+	node dist/cli/main.js crds
 
 rego-test:
 	$(BIN)/opa check --strict --ignore '*.yaml' templates
@@ -35,3 +40,20 @@ rego-test:
 
 gator-verify:
 	cd templates && $(BIN)/gator verify ./...
+
+## conformance: PSA's own fixtures through the rendered baseline and restricted constraints
+conformance: build
+	node dist/conformance/run.js
+
+## bench: compile 1,000 SecurityPolicies, 1,000 OperationPolicies and 500 namespaces; prints time and memory
+bench: build
+	node dist/bench/compile-bench.js
+
+## test: every suite (lint, types, generated files, Rego, gator, unit, conformance, end to end); ends with `N passed, N failed`
+test: setup
+	node hack/test-all.mjs
+
+test-unit: build
+	node hack/test-all.mjs lint typecheck generated unit
+
+-include hack/cluster.mk

@@ -43,7 +43,12 @@ const deckhouseColumns: PrinterColumn[] = [
   { name: 'Observed', type: 'string', jsonPath: '.status.deckhouse.observed.lastTimestamp', description: 'When the spec was last read.', priority: 1 },
   { name: 'Processed', type: 'string', jsonPath: '.status.deckhouse.processed.lastTimestamp', description: 'When the spec was last applied.', priority: 1 },
 ]; // prettier-ignore
-const ageColumn: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' };
+const ageColumn: PrinterColumn = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+  description: 'Age.',
+};
 
 interface KindDefinition {
   kind: string;
@@ -118,7 +123,10 @@ export const MODULE_CONFIG_KIND: KindDefinition = {
     properties: {
       enabled: bool('Whether the module is enabled.'),
       version: int('Version of the settings schema.'),
-      settings: { ...freeForm('The module settings; for admission-policy-engine see gatewright validate.'), properties: {} },
+      settings: {
+        ...freeForm('The module settings; for admission-policy-engine see gatewright validate.'),
+        properties: {},
+      },
     },
   },
   status: {
@@ -157,7 +165,13 @@ export function crdFor(def: KindDefinition): Record<string, unknown> {
     spec: {
       group: GROUP,
       scope: def.scope,
-      names: { kind: def.kind, listKind: `${def.kind}List`, plural: def.plural, singular: def.singular, shortNames: def.shortNames },
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.singular,
+        shortNames: def.shortNames,
+      },
       versions: [
         {
           name: VERSION,

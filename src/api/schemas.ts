@@ -91,9 +91,13 @@ const match = (required: 'namespaceSelector' | 'any'): Schema =>
   );
 
 const idRange = (what: string): Schema =>
-  obj({ min: int(`Lowest ${what}, inclusive.`), max: int(`Highest ${what}, inclusive.`) }, `An inclusive range of ${what}s.`, {
-    required: ['min', 'max'],
-  });
+  obj(
+    { min: int(`Lowest ${what}, inclusive.`), max: int(`Highest ${what}, inclusive.`) },
+    `An inclusive range of ${what}s.`,
+    {
+      required: ['min', 'max'],
+    },
+  );
 
 const idStrategy = (field: string, rules: readonly string[], what: string, extra: string): Schema =>
   obj(
@@ -190,7 +194,12 @@ export const securityPolicies = obj(
     forbiddenSysctls: stringList(
       'Sysctls Pods must not set, * as a wildcard. Takes precedence over allowedUnsafeSysctls.',
     ),
-    fsGroup: idStrategy('fsGroup', ['MustRunAs', 'MayRunAs', 'RunAsAny'], 'group ID', 'Checks spec.securityContext.fsGroup.'),
+    fsGroup: idStrategy(
+      'fsGroup',
+      ['MustRunAs', 'MayRunAs', 'RunAsAny'],
+      'group ID',
+      'Checks spec.securityContext.fsGroup.',
+    ),
     runAsUser: idStrategy(
       'runAsUser',
       ['MustRunAs', 'MustRunAsNonRoot', 'RunAsAny'],
@@ -340,7 +349,9 @@ export const operationPolicies = obj(
       ),
       'Tolerations Pods must not carry.',
     ),
-    disallowedCustomResources: stringList('Regular expressions of extended resource names containers must not request.'),
+    disallowedCustomResources: stringList(
+      'Regular expressions of extended resource names containers must not request.',
+    ),
     requiredLabels: obj(
       { labels: arr(labelRule('label'), 'The required labels.', { minItems: 1 }), watchKinds },
       'Labels the objects of watchKinds must carry.',
@@ -355,9 +366,12 @@ export const operationPolicies = obj(
       enumOf(['livenessProbe', 'readinessProbe', 'startupProbe'], 'A probe.'),
       'Probes every container must define.',
     ),
-    maxRevisionHistoryLimit: int('The highest spec.revisionHistoryLimit Deployments, StatefulSets and DaemonSets may set.', {
-      minimum: 0,
-    }),
+    maxRevisionHistoryLimit: int(
+      'The highest spec.revisionHistoryLimit Deployments, StatefulSets and DaemonSets may set.',
+      {
+        minimum: 0,
+      },
+    ),
     priorityClassNames: stringList('Priority classes Pods may use (spec.priorityClassName).'),
     ingressClassNames: stringList('Ingress classes Ingresses may use.'),
     storageClassNames: stringList('Storage classes PersistentVolumeClaims may use.'),
@@ -550,7 +564,11 @@ export const policyStatus = (withDeckhouse: boolean): Schema =>
       ...(withDeckhouse
         ? {
             deckhouse: obj(
-              { synced: str('"True" when the processed spec equals the observed one.'), observed: deckhouseTimestamp, processed: deckhouseTimestamp },
+              {
+                synced: str('"True" when the processed spec equals the observed one.'),
+                observed: deckhouseTimestamp,
+                processed: deckhouseTimestamp,
+              },
               'The status fields Deckhouse writes, kept for tools that read them.',
             ),
           }

@@ -53,21 +53,36 @@ const settingsValidator = ajv.compile(moduleSettings);
 
 /** Validates one parsed document. Objects of other kinds are not this tool's business: they return []. */
 export function validateObject(doc: unknown): ValidationError[] {
-  if (!isRecord(doc)) return [{ object: 'document', path: '', rule: 'schema', message: 'Invalid value: not an object' }];
+  if (!isRecord(doc))
+    return [{ object: 'document', path: '', rule: 'schema', message: 'Invalid value: not an object' }];
   const kind = typeof doc.kind === 'string' ? doc.kind : '';
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   const object = `${kind || 'object'} "${name}"`;
   if (doc.apiVersion !== API_VERSION) {
     if (typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${GROUP}/`) && isPolicyKind(kind)) {
-      return [{ object, path: 'apiVersion', rule: 'schema', message: `Unsupported value: "${doc.apiVersion}": supported values: "${API_VERSION}"` }];
+      return [
+        {
+          object,
+          path: 'apiVersion',
+          rule: 'schema',
+          message: `Unsupported value: "${doc.apiVersion}": supported values: "${API_VERSION}"`,
+        },
+      ];
     }
     return [];
   }
   if (kind === 'ModuleConfig') return validateModuleConfig(doc, object, name);
   const validate = validators.get(kind);
   if (!validate) {
-    return [{ object, path: 'kind', rule: 'schema', message: `Unsupported value: "${kind}": supported values: ${POLICY_KINDS.map((k) => `"${k}"`).join(', ')}` }];
+    return [
+      {
+        object,
+        path: 'kind',
+        rule: 'schema',
+        message: `Unsupported value: "${kind}": supported values: ${POLICY_KINDS.map((k) => `"${k}"`).join(', ')}`,
+      },
+    ];
   }
   const errors: ValidationError[] = [];
   errors.push(...nameErrors(object, name, kind));
@@ -95,16 +110,31 @@ function nameErrors(object: string, name: string, kind: string): ValidationError
   if (name === '') return [];
   const errors: ValidationError[] = [];
   if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
-    errors.push({ object, path: 'metadata.name', rule: 'name', message: `Invalid value: "${name}": must be a lowercase RFC 1123 subdomain` });
+    errors.push({
+      object,
+      path: 'metadata.name',
+      rule: 'name',
+      message: `Invalid value: "${name}": must be a lowercase RFC 1123 subdomain`,
+    });
   }
   if (kind !== 'SecurityPolicyException') {
     // Constraints are named after their policy, and Gatekeeper keeps its object names to 63 characters.
     if (name.length > 63) {
-      errors.push({ object, path: 'metadata.name', rule: 'name', message: `Invalid value: "${name}": must be no more than 63 characters (the constraints are named after the policy)` });
+      errors.push({
+        object,
+        path: 'metadata.name',
+        rule: 'name',
+        message: `Invalid value: "${name}": must be no more than 63 characters (the constraints are named after the policy)`,
+      });
     }
     const reserved = RESERVED_PREFIXES.find((p) => name.startsWith(p));
     if (reserved) {
-      errors.push({ object, path: 'metadata.name', rule: 'reserved-name', message: `Invalid value: "${name}": the prefix "${reserved}" is reserved for the constraints gatewright generates` });
+      errors.push({
+        object,
+        path: 'metadata.name',
+        rule: 'reserved-name',
+        message: `Invalid value: "${name}": the prefix "${reserved}" is reserved for the constraints gatewright generates`,
+      });
     }
   }
   return errors;
@@ -115,14 +145,22 @@ function validateModuleConfig(doc: Record<string, unknown>, object: string, name
   const spec = isRecord(doc.spec) ? doc.spec : {};
   const settings = spec.settings ?? {};
   const errors: ValidationError[] = [];
-  if (!settingsValidator(settings)) errors.push(...schemaErrors(object, settingsValidator.errors ?? [], 'spec.settings'));
+  if (!settingsValidator(settings))
+    errors.push(...schemaErrors(object, settingsValidator.errors ?? [], 'spec.settings'));
   const at = (path: string, rule: string, message: string): void => {
     errors.push({ object, path, rule, message });
   };
   const pss = isRecord(settings) && isRecord(settings.podSecurityStandards) ? settings.podSecurityStandards : {};
   const knownRanges = pathGet(pss, ['policies', 'hostPorts', 'knownRanges']);
   rangeRules(knownRanges, 'spec.settings.podSecurityStandards.policies.hostPorts.knownRanges', at, 'port');
-  if (isRecord(settings)) globListRules(settings.exemptNamespaces, 'spec.settings.exemptNamespaces', NAMESPACE_GLOB, 'a namespace name, * as a wildcard', at);
+  if (isRecord(settings))
+    globListRules(
+      settings.exemptNamespaces,
+      'spec.settings.exemptNamespaces',
+      NAMESPACE_GLOB,
+      'a namespace name, * as a wildcard',
+      at,
+    );
   return dedupe(errors);
 }
 
@@ -130,7 +168,10 @@ function validateModuleConfig(doc: Record<string, unknown>, object: string, name
 
 /** `/spec/policies/allowedHostPorts/0` → `spec.policies.allowedHostPorts[0]` */
 function dotted(instancePath: string, base: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let out = base;
   for (const p of parts) out = /^\d+$/.test(p) ? `${out}[${p}]` : out ? `${out}.${p}` : p;
   return out;
@@ -161,29 +202,67 @@ function schemaErrors(object: string, errors: ErrorObject[], base: string): Vali
       }
       case 'enum': {
         const allowed = (params.allowedValues as unknown[]).map(show).join(', ');
-        out.push({ object, path, rule: 'schema', message: `Unsupported value: ${show(e.data)}: supported values: ${allowed}${enumHint(e.data, params.allowedValues as unknown[])}` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message: `Unsupported value: ${show(e.data)}: supported values: ${allowed}${enumHint(e.data, params.allowedValues as unknown[])}`,
+        });
         break;
       }
       case 'type':
-        out.push({ object, path, rule: 'schema', message: `Invalid value: ${show(e.data)}: must be of type ${String(params.type)}${e.data === null ? ' (the field is present but empty)' : ''}` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message: `Invalid value: ${show(e.data)}: must be of type ${String(params.type)}${e.data === null ? ' (the field is present but empty)' : ''}`,
+        });
         break;
       case 'anyOf': {
         const branches = anyOfBranches(e);
-        out.push({ object, path, rule: 'schema', message: branches.length > 0 ? `Required value: set at least one of ${branches.join(', ')}` : `Invalid value: ${e.message ?? 'does not match'}` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message:
+            branches.length > 0
+              ? `Required value: set at least one of ${branches.join(', ')}`
+              : `Invalid value: ${e.message ?? 'does not match'}`,
+        });
         break;
       }
       case 'pattern':
-        out.push({ object, path, rule: 'schema', message: `Invalid value: ${show(e.data)}: must match the pattern ${String(params.pattern)}` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message: `Invalid value: ${show(e.data)}: must match the pattern ${String(params.pattern)}`,
+        });
         break;
       case 'minItems':
-        out.push({ object, path, rule: 'schema', message: `Invalid value: must have at least ${String(params.limit)} item(s)` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message: `Invalid value: must have at least ${String(params.limit)} item(s)`,
+        });
         break;
       case 'minimum':
       case 'maximum':
-        out.push({ object, path, rule: 'schema', message: `Invalid value: ${show(e.data)}: must be ${e.keyword === 'minimum' ? 'greater than or equal to' : 'less than or equal to'} ${String(params.limit)}` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message: `Invalid value: ${show(e.data)}: must be ${e.keyword === 'minimum' ? 'greater than or equal to' : 'less than or equal to'} ${String(params.limit)}`,
+        });
         break;
       default:
-        out.push({ object, path, rule: 'schema', message: `Invalid value: ${show(e.data)}: ${e.message ?? e.keyword}` });
+        out.push({
+          object,
+          path,
+          rule: 'schema',
+          message: `Invalid value: ${show(e.data)}: ${e.message ?? e.keyword}`,
+        });
     }
   }
   return out;
@@ -209,7 +288,8 @@ function unknownFieldMessage(parentPath: string, field: string): string {
 
 function enumHint(value: unknown, allowed: unknown[]): string {
   if (typeof value !== 'string') return '';
-  if (value.startsWith('CAP_') && allowed.includes(value.slice(4))) return ` (write capabilities without the CAP_ prefix: "${value.slice(4)}")`;
+  if (value.startsWith('CAP_') && allowed.includes(value.slice(4)))
+    return ` (write capabilities without the CAP_ prefix: "${value.slice(4)}")`;
   const sameLetters = allowed.find((a) => typeof a === 'string' && a.toLowerCase() === value.toLowerCase());
   if (sameLetters !== undefined) return ` (values are case-sensitive: did you mean ${show(sameLetters)}?)`;
   return '';
@@ -223,8 +303,7 @@ const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
 const SYSCTL_GLOB = /^([a-z0-9_*][a-z0-9_*-]*)([./][a-z0-9_*][a-z0-9_*-]*)*$/;
 const APPARMOR_PROFILE = /^(runtime\/default|unconfined|localhost\/[^\s]+|\*)$/;
 const NAME_GLOB = /^[a-zA-Z0-9*:._-]+$/;
-const IMAGE_REPOSITORY =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*\/?$/;
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*\/?$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 function securityRules(p: Record<string, unknown>, at: Report): void {
@@ -235,8 +314,15 @@ function securityRules(p: Record<string, unknown>, at: Report): void {
     if (!isRecord(strategy)) continue;
     rangeRules(strategy.ranges, `${base}.${field}.ranges`, at, 'id');
     const rule = strategy.rule;
-    if ((rule === 'MustRunAs' || rule === 'MayRunAs') && !(Array.isArray(strategy.ranges) && strategy.ranges.length > 0)) {
-      at(`${base}.${field}.ranges`, 'ranges-required', `Required value: rule ${String(rule)} needs at least one range of allowed IDs`);
+    if (
+      (rule === 'MustRunAs' || rule === 'MayRunAs') &&
+      !(Array.isArray(strategy.ranges) && strategy.ranges.length > 0)
+    ) {
+      at(
+        `${base}.${field}.ranges`,
+        'ranges-required',
+        `Required value: rule ${String(rule)} needs at least one range of allowed IDs`,
+      );
     }
   }
   duplicateRules(p, base, at, [
@@ -249,7 +335,8 @@ function securityRules(p: Record<string, unknown>, at: Report): void {
     'allowedVolumes',
     'allowedServiceTypes',
   ]);
-  if (isRecord(p.seccompProfiles)) duplicateRules(p.seccompProfiles, `${base}.seccompProfiles`, at, ['allowedProfiles', 'allowedLocalhostFiles']);
+  if (isRecord(p.seccompProfiles))
+    duplicateRules(p.seccompProfiles, `${base}.seccompProfiles`, at, ['allowedProfiles', 'allowedLocalhostFiles']);
 
   // A capability that must be dropped cannot also be allowed to be added.
   const allowedCaps = strings(p.allowedCapabilities);
@@ -257,27 +344,63 @@ function securityRules(p: Record<string, unknown>, at: Report): void {
   allowedCaps.forEach((cap, i) => {
     const j = dropCaps.indexOf(cap);
     if (cap !== 'ALL' && j >= 0) {
-      at(`${base}.allowedCapabilities[${i}]`, 'contradiction', `Invalid value: "${cap}": also listed in requiredDropCapabilities[${j}]; a capability cannot be both allowed and required to be dropped`);
+      at(
+        `${base}.allowedCapabilities[${i}]`,
+        'contradiction',
+        `Invalid value: "${cap}": also listed in requiredDropCapabilities[${j}]; a capability cannot be both allowed and required to be dropped`,
+      );
     }
   });
 
-  globListRules(p.allowedUnsafeSysctls, `${base}.allowedUnsafeSysctls`, SYSCTL_GLOB, 'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard', at);
-  globListRules(p.forbiddenSysctls, `${base}.forbiddenSysctls`, SYSCTL_GLOB, 'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard', at);
+  globListRules(
+    p.allowedUnsafeSysctls,
+    `${base}.allowedUnsafeSysctls`,
+    SYSCTL_GLOB,
+    'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard',
+    at,
+  );
+  globListRules(
+    p.forbiddenSysctls,
+    `${base}.forbiddenSysctls`,
+    SYSCTL_GLOB,
+    'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard',
+    at,
+  );
   const forbidden = strings(p.forbiddenSysctls);
   strings(p.allowedUnsafeSysctls).forEach((sysctl, i) => {
     const j = forbidden.findIndex((f) => globMatches(f, sysctl));
     if (j >= 0) {
-      at(`${base}.allowedUnsafeSysctls[${i}]`, 'contradiction', `Invalid value: "${sysctl}": also forbidden by forbiddenSysctls[${j}] ("${forbidden[j]}"), which takes precedence`);
+      at(
+        `${base}.allowedUnsafeSysctls[${i}]`,
+        'contradiction',
+        `Invalid value: "${sysctl}": also forbidden by forbiddenSysctls[${j}] ("${forbidden[j]}"), which takes precedence`,
+      );
     }
   });
 
-  globListRules(p.allowedAppArmor, `${base}.allowedAppArmor`, APPARMOR_PROFILE, 'runtime/default, unconfined or localhost/<profile>', at);
-  globListRules(p.allowedClusterRoles, `${base}.allowedClusterRoles`, NAME_GLOB, 'a ClusterRole name, * as a wildcard', at);
+  globListRules(
+    p.allowedAppArmor,
+    `${base}.allowedAppArmor`,
+    APPARMOR_PROFILE,
+    'runtime/default, unconfined or localhost/<profile>',
+    at,
+  );
+  globListRules(
+    p.allowedClusterRoles,
+    `${base}.allowedClusterRoles`,
+    NAME_GLOB,
+    'a ClusterRole name, * as a wildcard',
+    at,
+  );
 
   if (Array.isArray(p.allowedHostPaths)) {
     p.allowedHostPaths.forEach((hp, i) => {
       if (isRecord(hp) && typeof hp.pathPrefix === 'string' && !hp.pathPrefix.startsWith('/')) {
-        at(`${base}.allowedHostPaths[${i}].pathPrefix`, 'absolute-path', `Invalid value: "${hp.pathPrefix}": must be an absolute path (start with /); no wildcards`);
+        at(
+          `${base}.allowedHostPaths[${i}].pathPrefix`,
+          'absolute-path',
+          `Invalid value: "${hp.pathPrefix}": must be an absolute path (start with /); no wildcards`,
+        );
       }
     });
     const prefixes = p.allowedHostPaths.map((hp) => (isRecord(hp) ? hp.pathPrefix : undefined));
@@ -285,14 +408,22 @@ function securityRules(p: Record<string, unknown>, at: Report): void {
   }
   const volumes = strings(p.allowedVolumes);
   if (volumes.includes('none') && volumes.length > 1) {
-    at(`${base}.allowedVolumes`, 'contradiction', `Invalid value: ${show(volumes)}: "none" forbids every volume and cannot be combined with other types`);
+    at(
+      `${base}.allowedVolumes`,
+      'contradiction',
+      `Invalid value: ${show(volumes)}: "none" forbids every volume and cannot be combined with other types`,
+    );
   }
   if (Array.isArray(p.verifyImageSignatures)) {
     p.verifyImageSignatures.forEach((v, i) => {
       if (!isRecord(v)) return;
       strings(v.publicKeys).forEach((key, k) => {
         if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)) {
-          at(`${base}.verifyImageSignatures[${i}].publicKeys[${k}]`, 'pem', 'Invalid value: must be a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)');
+          at(
+            `${base}.verifyImageSignatures[${i}].publicKeys[${k}]`,
+            'pem',
+            'Invalid value: must be a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
+          );
         }
       });
     });
@@ -300,7 +431,11 @@ function securityRules(p: Record<string, unknown>, at: Report): void {
     reportDuplicates(refs, (i) => `${base}.verifyImageSignatures[${i}].reference`, at);
   }
   if (Array.isArray(p.seLinux)) {
-    reportDuplicates(p.seLinux.map((s) => JSON.stringify(s)), (i) => `${base}.seLinux[${i}]`, at);
+    reportDuplicates(
+      p.seLinux.map((s) => JSON.stringify(s)),
+      (i) => `${base}.seLinux[${i}]`,
+      at,
+    );
   }
 }
 
@@ -317,36 +452,77 @@ function operationRules(p: Record<string, unknown>, at: Report): void {
   ]);
   strings(p.allowedRepos).forEach((repo, i) => {
     const path = `${base}.allowedRepos[${i}]`;
-    if (/^[a-z]+:\/\//i.test(repo)) at(path, 'image-reference', `Invalid value: "${repo}": an image repository has no URL scheme; write "${repo.replace(/^[a-z]+:\/\//i, '')}"`);
-    else if (repo.includes('*')) at(path, 'image-reference', `Invalid value: "${repo}": wildcards are not supported; an entry already admits everything below it (registry.example.com admits registry.example.com/team/app)`);
-    else if (!IMAGE_REPOSITORY.test(repo)) at(path, 'image-reference', `Invalid value: "${repo}": must be a registry host or repository path, lower case, such as registry.example.com or registry.example.com:5000/team`);
+    if (/^[a-z]+:\/\//i.test(repo))
+      at(
+        path,
+        'image-reference',
+        `Invalid value: "${repo}": an image repository has no URL scheme; write "${repo.replace(/^[a-z]+:\/\//i, '')}"`,
+      );
+    else if (repo.includes('*'))
+      at(
+        path,
+        'image-reference',
+        `Invalid value: "${repo}": wildcards are not supported; an entry already admits everything below it (registry.example.com admits registry.example.com/team/app)`,
+      );
+    else if (!IMAGE_REPOSITORY.test(repo))
+      at(
+        path,
+        'image-reference',
+        `Invalid value: "${repo}": must be a registry host or repository path, lower case, such as registry.example.com or registry.example.com:5000/team`,
+      );
   });
   strings(p.disallowedImageTags).forEach((tag, i) => {
-    if (!IMAGE_TAG.test(tag)) at(`${base}.disallowedImageTags[${i}]`, 'image-reference', `Invalid value: "${tag}": must be an image tag (letters, digits, _ . -; up to 128 characters; no leading . or -)`);
+    if (!IMAGE_TAG.test(tag))
+      at(
+        `${base}.disallowedImageTags[${i}]`,
+        'image-reference',
+        `Invalid value: "${tag}": must be an image tag (letters, digits, _ . -; up to 128 characters; no leading . or -)`,
+      );
   });
   regexListRules(p.disallowedCustomResources, `${base}.disallowedCustomResources`, at);
-  for (const [field, list] of [['requiredLabels', 'labels'], ['requiredAnnotations', 'annotations']] as const) {
+  for (const [field, list] of [
+    ['requiredLabels', 'labels'],
+    ['requiredAnnotations', 'annotations'],
+  ] as const) {
     const rule = p[field];
     if (!isRecord(rule)) continue;
     if (Array.isArray(rule[list])) {
       rule[list].forEach((entry, i) => {
-        if (isRecord(entry) && typeof entry.allowedRegex === 'string') regexRule(entry.allowedRegex, `${base}.${field}.${list}[${i}].allowedRegex`, at);
+        if (isRecord(entry) && typeof entry.allowedRegex === 'string')
+          regexRule(entry.allowedRegex, `${base}.${field}.${list}[${i}].allowedRegex`, at);
       });
-      reportDuplicates(rule[list].map((e) => (isRecord(e) ? e.key : undefined)), (i) => `${base}.${field}.${list}[${i}].key`, at);
+      reportDuplicates(
+        rule[list].map((e) => (isRecord(e) ? e.key : undefined)),
+        (i) => `${base}.${field}.${list}[${i}].key`,
+        at,
+      );
     }
     duplicateRules(rule, `${base}.${field}`, at, ['watchKinds']);
   }
   if (isRecord(p.replicaLimits)) {
     const { minReplicas, maxReplicas } = p.replicaLimits;
     if (typeof minReplicas === 'number' && typeof maxReplicas === 'number' && minReplicas > maxReplicas) {
-      at(`${base}.replicaLimits`, 'min-le-max', `Invalid value: {"minReplicas":${minReplicas},"maxReplicas":${maxReplicas}}: minReplicas must not be greater than maxReplicas`);
+      at(
+        `${base}.replicaLimits`,
+        'min-le-max',
+        `Invalid value: {"minReplicas":${minReplicas},"maxReplicas":${maxReplicas}}: minReplicas must not be greater than maxReplicas`,
+      );
     }
   }
-  if (isRecord(p.gpuResourceRestriction)) regexListRules(p.gpuResourceRestriction.gpuResourcePatterns, `${base}.gpuResourceRestriction.gpuResourcePatterns`, at);
+  if (isRecord(p.gpuResourceRestriction))
+    regexListRules(
+      p.gpuResourceRestriction.gpuResourcePatterns,
+      `${base}.gpuResourceRestriction.gpuResourcePatterns`,
+      at,
+    );
   if (Array.isArray(p.disallowedTolerations)) {
     p.disallowedTolerations.forEach((t, i) => {
       if (isRecord(t) && t.operator === 'Exists' && t.value !== undefined) {
-        at(`${base}.disallowedTolerations[${i}].value`, 'contradiction', 'Invalid value: a toleration with operator Exists has no value; remove value or use Equal');
+        at(
+          `${base}.disallowedTolerations[${i}].value`,
+          'contradiction',
+          'Invalid value: a toleration with operator Exists has no value; remove value or use Equal',
+        );
       }
     });
   }
@@ -354,12 +530,29 @@ function operationRules(p: Record<string, unknown>, at: Report): void {
 
 function matchRules(m: Record<string, unknown>, at: Report): void {
   const ns = isRecord(m.namespaceSelector) ? m.namespaceSelector : {};
-  globListRules(ns.matchNames, 'spec.match.namespaceSelector.matchNames', NAMESPACE_GLOB, 'a namespace name, * as a wildcard', at);
-  globListRules(ns.excludeNames, 'spec.match.namespaceSelector.excludeNames', NAMESPACE_GLOB, 'a namespace name, * as a wildcard', at);
+  globListRules(
+    ns.matchNames,
+    'spec.match.namespaceSelector.matchNames',
+    NAMESPACE_GLOB,
+    'a namespace name, * as a wildcard',
+    at,
+  );
+  globListRules(
+    ns.excludeNames,
+    'spec.match.namespaceSelector.excludeNames',
+    NAMESPACE_GLOB,
+    'a namespace name, * as a wildcard',
+    at,
+  );
   duplicateRules(ns, 'spec.match.namespaceSelector', at, ['matchNames', 'excludeNames']);
   const names = strings(ns.matchNames);
   strings(ns.excludeNames).forEach((n, i) => {
-    if (names.includes(n)) at(`spec.match.namespaceSelector.excludeNames[${i}]`, 'contradiction', `Invalid value: "${n}": also listed in matchNames`);
+    if (names.includes(n))
+      at(
+        `spec.match.namespaceSelector.excludeNames[${i}]`,
+        'contradiction',
+        `Invalid value: "${n}": also listed in matchNames`,
+      );
   });
   for (const [selector, path] of [
     [ns.labelSelector, 'spec.match.namespaceSelector.labelSelector'],
@@ -370,10 +563,18 @@ function matchRules(m: Record<string, unknown>, at: Report): void {
       if (!isRecord(req)) return;
       const values = Array.isArray(req.values) ? req.values : [];
       if ((req.operator === 'In' || req.operator === 'NotIn') && values.length === 0) {
-        at(`${path}.matchExpressions[${i}].values`, 'selector', `Required value: operator ${String(req.operator)} needs at least one value`);
+        at(
+          `${path}.matchExpressions[${i}].values`,
+          'selector',
+          `Required value: operator ${String(req.operator)} needs at least one value`,
+        );
       }
       if ((req.operator === 'Exists' || req.operator === 'DoesNotExist') && values.length > 0) {
-        at(`${path}.matchExpressions[${i}].values`, 'selector', `Invalid value: operator ${String(req.operator)} takes no values`);
+        at(
+          `${path}.matchExpressions[${i}].values`,
+          'selector',
+          `Invalid value: operator ${String(req.operator)} takes no values`,
+        );
       }
     });
   }
@@ -384,10 +585,16 @@ function rangeRules(ranges: unknown, path: string, at: Report, what: 'port' | 'i
   ranges.forEach((r, i) => {
     if (!isRecord(r) || typeof r.min !== 'number' || typeof r.max !== 'number') return;
     const range = r as unknown as IdRange;
-    if (range.min > range.max) at(`${path}[${i}]`, 'min-le-max', `Invalid value: {"min":${range.min},"max":${range.max}}: min must not be greater than max`);
+    if (range.min > range.max)
+      at(
+        `${path}[${i}]`,
+        'min-le-max',
+        `Invalid value: {"min":${range.min},"max":${range.max}}: min must not be greater than max`,
+      );
     const limit = what === 'port' ? 65535 : 2147483647;
     for (const bound of ['min', 'max'] as const) {
-      if (range[bound] < 0 || range[bound] > limit) at(`${path}[${i}].${bound}`, 'range', `Invalid value: ${range[bound]}: must be between 0 and ${limit}`);
+      if (range[bound] < 0 || range[bound] > limit)
+        at(`${path}[${i}].${bound}`, 'range', `Invalid value: ${range[bound]}: must be between 0 and ${limit}`);
     }
   });
 }
@@ -406,7 +613,12 @@ function reportDuplicates(list: unknown[], pathOf: (i: number) => string, at: Re
     const key = typeof value === 'string' ? value : JSON.stringify(value);
     const j = first.get(key);
     if (j === undefined) first.set(key, i);
-    else at(pathOf(i), 'duplicate', `Duplicate value: ${typeof value === 'string' ? show(value) : key} (already at index ${j})`);
+    else
+      at(
+        pathOf(i),
+        'duplicate',
+        `Duplicate value: ${typeof value === 'string' ? show(value) : key} (already at index ${j})`,
+      );
   });
 }
 
@@ -439,7 +651,12 @@ function regexRule(pattern: string, path: string, at: Report): void {
 
 /** `*` matches any run of characters, as the Rego side's glob.match with no delimiters. */
 export function globMatches(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(value);
 }
 

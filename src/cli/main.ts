@@ -14,7 +14,9 @@ import { loadLibrary } from '../library/load.js';
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const program = new Command('gatewright')
-  .description('Compiles OperationPolicy and SecurityPolicy objects into OPA Gatekeeper ConstraintTemplates and constraints.')
+  .description(
+    'Compiles OperationPolicy and SecurityPolicy objects into OPA Gatekeeper ConstraintTemplates and constraints.',
+  )
   .showHelpAfterError();
 
 program
@@ -31,12 +33,17 @@ program
   .description('Print the ConstraintTemplates and constraints the operator would apply for these policies.')
   .requiredOption('-f, --filename <path...>', 'policy files, directories, or - for stdin')
   .option('--module-config <file>', 'the admission-policy-engine ModuleConfig')
-  .option('--namespaces <file>', 'Namespace objects (multi-document YAML, or the List kubectl get namespaces -o yaml prints)')
+  .option(
+    '--namespaces <file>',
+    'Namespace objects (multi-document YAML, or the List kubectl get namespaces -o yaml prints)',
+  )
   .option('-o, --output <format>', 'yaml or json', 'yaml')
   .option('--templates <dir>', 'template library folder', resolve(packageRoot, 'templates'))
-  .action((opts: { filename: string[]; moduleConfig?: string; namespaces?: string; output: string; templates: string }) => {
-    process.exitCode = runRender(opts, loadLibrary(opts.templates), process.stdout, process.stderr);
-  });
+  .action(
+    (opts: { filename: string[]; moduleConfig?: string; namespaces?: string; output: string; templates: string }) => {
+      process.exitCode = runRender(opts, loadLibrary(opts.templates), process.stdout, process.stderr);
+    },
+  );
 
 const templates = program.command('templates').description('Maintain the Rego template library in templates/.');
 templates

@@ -80,5 +80,9 @@ export function runRender(opts: RenderOptions, library: TemplateLibrary, out: Wr
 
 function sortedReplacer(_key: string, value: unknown): unknown {
   if (!isRecord(value)) return value;
-  return Object.fromEntries(Object.keys(value).sort(keyOrder).map((k) => [k, value[k]]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort(keyOrder)
+      .map((k) => [k, value[k]]),
+  );
 }

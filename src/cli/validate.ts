@@ -16,7 +16,10 @@ export function runValidate(paths: string[], output: string, out: Writable, err:
     results = readManifests(paths).map(({ source, doc }) => ({ source, errors: validateObject(doc) }));
   } catch (e) {
     if (!(e instanceof ManifestError)) throw e;
-    if (output === 'json') out.write(JSON.stringify({ valid: false, errors: [{ source: '', rule: 'read', message: e.message }] }, null, 2) + '\n');
+    if (output === 'json')
+      out.write(
+        JSON.stringify({ valid: false, errors: [{ source: '', rule: 'read', message: e.message }] }, null, 2) + '\n',
+      );
     else err.write(`${e.message}\n`);
     return 1;
   }

@@ -80,9 +80,14 @@ export function compile(input: CompilerInput): CompileResult {
     const name = isRecord(doc.metadata) ? String(doc.metadata.name) : '';
     const key = policyKey(doc.kind, name);
     const errors = validateObject(doc).map(formatError);
-    if (invalid.has(key) || security.some((p) => p.metadata.name === name && doc.kind === 'SecurityPolicy') ||
-      operation.some((p) => p.metadata.name === name && doc.kind === 'OperationPolicy')) {
-      errors.push(`${doc.kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
+    if (
+      invalid.has(key) ||
+      security.some((p) => p.metadata.name === name && doc.kind === 'SecurityPolicy') ||
+      operation.some((p) => p.metadata.name === name && doc.kind === 'OperationPolicy')
+    ) {
+      errors.push(
+        `${doc.kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`,
+      );
     }
     if (errors.length > 0) invalid.set(key, [...(invalid.get(key) ?? []), ...errors]);
     else if (doc.kind === 'SecurityPolicy') security.push(doc as unknown as SecurityPolicy);
@@ -99,7 +104,14 @@ export function compile(input: CompilerInput): CompileResult {
   const policies = new Map<string, PolicyResult>();
   const podKinds = workloadKinds(settings.controllerValidation);
 
-  const emit = (owner: OwnerKind, ownerName: string, constraintName: string, action: GatekeeperAction, check: PlannedCheck, match: Record<string, unknown>): CheckInForce => {
+  const emit = (
+    owner: OwnerKind,
+    ownerName: string,
+    constraintName: string,
+    action: GatekeeperAction,
+    check: PlannedCheck,
+    match: Record<string, unknown>,
+  ): CheckInForce => {
     constraints.push(
       withHash({
         apiVersion: CONSTRAINT_API_VERSION,
@@ -119,7 +131,14 @@ export function compile(input: CompilerInput): CompileResult {
     const name = policy.metadata.name;
     const action = lower(policy.spec.enforcementAction);
     const checks = planSecurityChecks(policy.spec.policies).map((check) =>
-      emit('SecurityPolicy', name, name, action, check, constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, true)),
+      emit(
+        'SecurityPolicy',
+        name,
+        name,
+        action,
+        check,
+        constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, true),
+      ),
     );
     policies.set(policyKey('SecurityPolicy', name), {
       ownerKind: 'SecurityPolicy',
@@ -134,9 +153,22 @@ export function compile(input: CompilerInput): CompileResult {
     const name = policy.metadata.name;
     const action = lower(policy.spec.enforcementAction);
     const checks = planOperationChecks(policy.spec.policies).map((check) =>
-      emit('OperationPolicy', name, name, action, check, constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, false)),
+      emit(
+        'OperationPolicy',
+        name,
+        name,
+        action,
+        check,
+        constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, false),
+      ),
     );
-    policies.set(policyKey('OperationPolicy', name), { ownerKind: 'OperationPolicy', name, enforcementAction: action, checks, unsupported: [] });
+    policies.set(policyKey('OperationPolicy', name), {
+      ownerKind: 'OperationPolicy',
+      name,
+      enforcementAction: action,
+      checks,
+      unsupported: [],
+    });
   }
 
   const actions = actionsInUse(settings.defaultAction, input.namespaces);
@@ -168,7 +200,8 @@ export function compile(input: CompilerInput): CompileResult {
 }
 
 function moduleSettingsOf(moduleConfig: unknown): ModuleSettings | undefined {
-  if (!isRecord(moduleConfig) || !isRecord(moduleConfig.spec) || !isRecord(moduleConfig.spec.settings)) return undefined;
+  if (!isRecord(moduleConfig) || !isRecord(moduleConfig.spec) || !isRecord(moduleConfig.spec.settings))
+    return undefined;
   return moduleConfig.spec.settings as ModuleSettings;
 }
 
@@ -184,7 +217,11 @@ export function compareStrings(a: string, b: string): number {
 }
 
 function byIdentity(a: K8sObject, b: K8sObject): number {
-  return compareStrings(a.apiVersion, b.apiVersion) || compareStrings(a.kind, b.kind) || compareStrings(a.metadata.name, b.metadata.name);
+  return (
+    compareStrings(a.apiVersion, b.apiVersion) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.metadata.name, b.metadata.name)
+  );
 }
 
 export function ownerLabels(owner: OwnerKind | 'Library', ownerName: string): Record<string, string> {
@@ -210,7 +247,10 @@ export function specHash(spec: unknown): string {
 function withHash(object: K8sObject): K8sObject {
   return {
     ...object,
-    metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [SPEC_HASH_ANNOTATION]: specHash(object.spec) } },
+    metadata: {
+      ...object.metadata,
+      annotations: { ...object.metadata.annotations, [SPEC_HASH_ANNOTATION]: specHash(object.spec) },
+    },
   };
 }
 
@@ -222,7 +262,10 @@ function templatesFor(constraints: K8sObject[], library: TemplateLibrary): K8sOb
     if (!template) throw new Error(`the template library has no ConstraintTemplate for kind ${kind}`);
     return withHash({
       ...template,
-      metadata: { ...template.metadata, labels: { ...template.metadata.labels, ...ownerLabels('Library', template.metadata.name) } },
+      metadata: {
+        ...template.metadata,
+        labels: { ...template.metadata.labels, ...ownerLabels('Library', template.metadata.name) },
+      },
     });
   });
 }
@@ -233,8 +276,10 @@ export const SYNC_SET_NAME = 'gatewright';
 function syncSetFor(templates: K8sObject[]): K8sObject | undefined {
   const gvks: { group: string; version: string; kind: string }[] = [];
   const text = templates.map((t) => JSON.stringify(t.spec)).join('\n');
-  if (text.includes('data.inventory.cluster') && text.includes('Namespace')) gvks.push({ group: '', version: 'v1', kind: 'Namespace' });
-  if (text.includes('SecurityPolicyException')) gvks.push({ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' });
+  if (text.includes('data.inventory.cluster') && text.includes('Namespace'))
+    gvks.push({ group: '', version: 'v1', kind: 'Namespace' });
+  if (text.includes('SecurityPolicyException'))
+    gvks.push({ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' });
   if (gvks.length === 0) return undefined;
   return withHash({
     apiVersion: 'syncset.gatekeeper.sh/v1alpha1',

@@ -5,14 +5,20 @@ import type { PlannedCheck } from './security-rules.js';
 
 type Rule = (p: OperationPolicies) => PlannedCheck | undefined;
 
-const check = (name: string, kind: string, parameters?: Record<string, unknown>, matchKinds?: MatchKind[]): PlannedCheck => ({
+const check = (
+  name: string,
+  kind: string,
+  parameters?: Record<string, unknown>,
+  matchKinds?: MatchKind[],
+): PlannedCheck => ({
   name,
   kind,
   ...(parameters ? { parameters } : {}),
   ...(matchKinds ? { matchKinds } : {}),
 });
 
-export const allowedReposRule: Rule = (p) => (p.allowedRepos ? check('allowedRepos', 'D8AllowedRepos', { repos: p.allowedRepos }) : undefined);
+export const allowedReposRule: Rule = (p) =>
+  p.allowedRepos ? check('allowedRepos', 'D8AllowedRepos', { repos: p.allowedRepos }) : undefined;
 
 // Only the non-empty lists become parameters (DVP).
 export const requiredResourcesRule: Rule = (p) => {
@@ -29,7 +35,12 @@ export const disallowedTagsRule: Rule = (p) =>
 
 export const requiredLabelsRule: Rule = (p) =>
   p.requiredLabels
-    ? check('requiredLabels', 'D8RequiredLabels', { labels: p.requiredLabels.labels }, watchKindsToMatch(p.requiredLabels.watchKinds))
+    ? check(
+        'requiredLabels',
+        'D8RequiredLabels',
+        { labels: p.requiredLabels.labels },
+        watchKindsToMatch(p.requiredLabels.watchKinds),
+      )
     : undefined;
 
 export const requiredAnnotationsRule: Rule = (p) =>
@@ -56,7 +67,9 @@ export const imagePullPolicyRule: Rule = (p) =>
   p.imagePullPolicy ? check('imagePullPolicy', 'D8ImagePullPolicy', { policy: p.imagePullPolicy }) : undefined;
 
 export const priorityClassRule: Rule = (p) =>
-  p.priorityClassNames ? check('priorityClassNames', 'D8PriorityClass', { priorityClassNames: p.priorityClassNames }) : undefined;
+  p.priorityClassNames
+    ? check('priorityClassNames', 'D8PriorityClass', { priorityClassNames: p.priorityClassNames })
+    : undefined;
 
 export const ingressClassRule: Rule = (p) =>
   p.ingressClassNames
@@ -72,7 +85,8 @@ export const storageClassRule: Rule = (p) =>
       ])
     : undefined;
 
-export const dnsPolicyRule: Rule = (p) => (p.checkHostNetworkDNSPolicy === true ? check('checkHostNetworkDNSPolicy', 'D8DNSPolicy') : undefined);
+export const dnsPolicyRule: Rule = (p) =>
+  p.checkHostNetworkDNSPolicy === true ? check('checkHostNetworkDNSPolicy', 'D8DNSPolicy') : undefined;
 
 export const containerDuplicatesRule: Rule = (p) =>
   p.checkContainerDuplicates === true ? check('checkContainerDuplicates', 'D8ContainerDuplicates') : undefined;
@@ -92,7 +106,9 @@ export const disallowedTolerationsRule: Rule = (p) =>
 
 export const disallowedCustomResourcesRule: Rule = (p) =>
   p.disallowedCustomResources
-    ? check('disallowedCustomResources', 'D8DisallowedCustomResources', { resourcePatterns: p.disallowedCustomResources })
+    ? check('disallowedCustomResources', 'D8DisallowedCustomResources', {
+        resourcePatterns: p.disallowedCustomResources,
+      })
     : undefined;
 
 export const gpuResourceRule: Rule = (p) =>

@@ -88,7 +88,11 @@ export interface StandardSet {
  * Which namespaces a set applies to. Unlabelled namespaces follow defaultPolicy; the default action's set covers
  * every namespace not labelled with another action in use, the others only their own.
  */
-export function standardSets(defaultPolicy: PodPolicyLevel, defaultAction: GatekeeperAction, actions: GatekeeperAction[]): StandardSet[] {
+export function standardSets(
+  defaultPolicy: PodPolicyLevel,
+  defaultAction: GatekeeperAction,
+  actions: GatekeeperAction[],
+): StandardSet[] {
   const sets: StandardSet[] = [];
   for (const standard of ['baseline', 'restricted'] as const) {
     const policyRequirement =

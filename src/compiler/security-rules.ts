@@ -19,7 +19,8 @@ type Rule = (p: SecurityPolicies) => PlannedCheck | undefined;
 const has = <K extends keyof SecurityPolicies>(p: SecurityPolicies, key: K): boolean => p[key] !== undefined;
 
 /** `RunAsAny` places no restriction, so such a strategy is no check. */
-export const isRestrictiveStrategy = (s: IdStrategy | undefined): s is IdStrategy => s !== undefined && s.rule !== 'RunAsAny';
+export const isRestrictiveStrategy = (s: IdStrategy | undefined): s is IdStrategy =>
+  s !== undefined && s.rule !== 'RunAsAny';
 
 // DVP renders these two unless the field is explicitly true. gatewright keeps that (an admin moving from DVP must not
 // silently lose enforcement) but marks the check implicit, and the policy status lists it.
@@ -89,7 +90,11 @@ export const clusterRolesRule: Rule = (p) =>
 
 export const flexVolumesRule: Rule = (p) =>
   p.allowedFlexVolumes
-    ? { name: 'allowedFlexVolumes', kind: 'D8AllowedFlexVolumes', parameters: { allowedFlexVolumes: p.allowedFlexVolumes } }
+    ? {
+        name: 'allowedFlexVolumes',
+        kind: 'D8AllowedFlexVolumes',
+        parameters: { allowedFlexVolumes: p.allowedFlexVolumes },
+      }
     : undefined;
 
 export const volumesRule: Rule = (p) =>
@@ -103,7 +108,10 @@ export const hostPathsRule: Rule = (p) =>
         name: 'allowedHostPaths',
         kind: 'D8AllowedHostPaths',
         parameters: {
-          allowedHostPaths: p.allowedHostPaths.map((h) => ({ pathPrefix: h.pathPrefix, readOnly: h.readOnly ?? false })),
+          allowedHostPaths: p.allowedHostPaths.map((h) => ({
+            pathPrefix: h.pathPrefix,
+            readOnly: h.readOnly ?? false,
+          })),
         },
       }
     : undefined;
@@ -125,7 +133,9 @@ export const capabilitiesRule: Rule = (p) => {
 };
 
 export const appArmorRule: Rule = (p) =>
-  p.allowedAppArmor ? { name: 'allowedAppArmor', kind: 'D8AppArmor', parameters: { allowedProfiles: p.allowedAppArmor } } : undefined;
+  p.allowedAppArmor
+    ? { name: 'allowedAppArmor', kind: 'D8AppArmor', parameters: { allowedProfiles: p.allowedAppArmor } }
+    : undefined;
 
 // Unmasked admits every procMount, so it is no check (DVP clears it).
 export const procMountRule: Rule = (p) =>
@@ -139,7 +149,8 @@ export const usersRule: Rule = (p) => {
   const parameters: Record<string, unknown> = {};
   for (const field of USER_FIELDS) {
     const strategy = p[field];
-    if (isRestrictiveStrategy(strategy)) parameters[field] = { rule: strategy.rule, ...(strategy.ranges ? { ranges: strategy.ranges } : {}) };
+    if (isRestrictiveStrategy(strategy))
+      parameters[field] = { rule: strategy.rule, ...(strategy.ranges ? { ranges: strategy.ranges } : {}) };
   }
   const names = Object.keys(parameters);
   return names.length > 0 ? { name: names.join('/'), kind: 'D8AllowedUsers', parameters } : undefined;

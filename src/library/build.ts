@@ -21,7 +21,8 @@ export function resolveLibs(rego: string, libSources: ReadonlyMap<string, string
   const visit = (name: string, from: string): void => {
     if (seen.has(name)) return;
     const source = libSources.get(name);
-    if (source === undefined) throw new Error(`${from}: imports data.lib.${name}, but templates/lib/${name}.rego does not exist`);
+    if (source === undefined)
+      throw new Error(`${from}: imports data.lib.${name}, but templates/lib/${name}.rego does not exist`);
     seen.add(name);
     for (const dep of importedLibs(source)) visit(dep, `templates/lib/${name}.rego`);
   };
@@ -43,7 +44,9 @@ export function readLibSources(templatesDir: string): Map<string, string> {
 /** Folders under templates/ that hold a check (they have a template.src.yaml). */
 export function checkFolders(templatesDir: string): string[] {
   return readdirSync(templatesDir)
-    .filter((d) => statSync(join(templatesDir, d)).isDirectory() && existsSync(join(templatesDir, d, 'template.src.yaml')))
+    .filter(
+      (d) => statSync(join(templatesDir, d)).isDirectory() && existsSync(join(templatesDir, d, 'template.src.yaml')),
+    )
     .sort();
 }
 
@@ -60,7 +63,12 @@ export function renderTemplate(templatesDir: string, folder: string, libSources:
       targets: [
         {
           target: 'admission.k8s.gatekeeper.sh',
-          code: [{ engine: 'Rego', source: { version: 'v1', rego: forYamlBlock(rego), ...(libs.length > 0 ? { libs } : {}) } }],
+          code: [
+            {
+              engine: 'Rego',
+              source: { version: 'v1', rego: forYamlBlock(rego), ...(libs.length > 0 ? { libs } : {}) },
+            },
+          ],
         },
       ],
     },

@@ -12,7 +12,8 @@ export function loadLibrary(templatesDir: string): TemplateLibrary {
     const file = join(templatesDir, folder, 'template.yaml');
     if (!existsSync(file)) throw new Error(`${file} is missing: run make templates`);
     const template = load(readFileSync(file, 'utf8')) as K8sObject;
-    const kind = (template.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names?.kind;
+    const kind = (template.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names
+      ?.kind;
     if (!kind) throw new Error(`${file}: spec.crd.spec.names.kind is missing`);
     if (library.has(kind)) throw new Error(`${file}: kind ${kind} is defined by two templates`);
     library.set(kind, template);

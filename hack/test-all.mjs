@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Runs every test suite of the project and ends with one line `N passed, N failed` summing all of them, which is
+// the line CI reads (it does not read jest's or opa's own summaries). Each suite's own output is shown as it runs.
+// Usage: node hack/test-all.mjs [suite…]   (suites: lint typecheck generated rego gator unit conformance e2e)
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const bin = (name) => join('hack', '.bin', name);
+const jestJson = (project) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewright-jest-'));
+  const file = join(dir, 'result.json');
+  return {
+    command: ['node', '--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--selectProjects', project, '--runInBand', '--json', `--outputFile=${file}`],
+    count: () => {
+      try {
+        const r = JSON.parse(readFileSync(file, 'utf8'));
+        return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+};
+
+/** A step that is one test: passed when its command exits 0. */
+const single = (command) => ({ command, count: (_out, code) => (code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }) });
+
+const unit = jestJson('unit');
+const e2e = jestJson('e2e');
+
+const suites = {
+  lint: [single(['npx', 'eslint', '.']), single(['npx', 'prettier', '--check', '.'])],
+  typecheck: [single(['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'])],
+  generated: [
+    single(['node', 'dist/cli/main.js', 'templates', 'build', '--check']),
+    single(['node', 'dist/cli/main.js', 'crds', '--check']),
+  ],
+  rego: [
+    single([bin('opa'), 'check', '--strict', '--ignore', '*.yaml', 'templates']),
+    {
+      command: [bin('opa'), 'test', '--ignore', '*.yaml', 'templates'],
+      count: (out, code) => {
+        const m = /PASS: (\d+)\/(\d+)/.exec(out);
+        const fails = /FAIL: (\d+)\/(\d+)/.exec(out);
+        if (m) return { passed: Number(m[1]), failed: Number(m[2]) - Number(m[1]) };
+        if (fails) return { passed: Number(fails[2]) - Number(fails[1]), failed: Number(fails[1]) };
+        return code === 0 ? { passed: 0, failed: 0 } : { passed: 0, failed: 1 };
+      },
+    },
+  ],
+  gator: [
+    {
+      command: [bin('gator'), 'verify', './...'],
+      cwd: 'templates',
+      count: (out, code) => {
+        // Count the cases (lines `--- PASS: test/case`), not the per-suite summaries.
+        const passed = (out.match(/^\s*--- PASS: \S+\/\S+/gm) ?? []).length;
+        const failed = (out.match(/^\s*--- FAIL: \S+\/\S+/gm) ?? []).length;
+        return { passed, failed: failed + (code !== 0 && failed === 0 ? 1 : 0) };
+      },
+    },
+  ],
+  unit: [unit],
+  conformance: [
+    {
+      command: ['node', 'dist/conformance/run.js'],
+      count: (out, code) => {
+        let passed = 0;
+        let failed = 0;
+        for (const m of out.matchAll(/^(baseline|restricted) v1\.\d+: (\d+)\/(\d+)$/gm)) {
+          passed += Number(m[2]);
+          failed += Number(m[3]) - Number(m[2]);
+        }
+        return { passed, failed: failed + (code !== 0 && failed === 0 ? 1 : 0) };
+      },
+    },
+  ],
+  e2e: [e2e],
+};
+
+const wanted = process.argv.slice(2);
+const chosen = wanted.length > 0 ? wanted : Object.keys(suites);
+const rows = [];
+for (const name of chosen) {
+  const steps = suites[name];
+  if (!steps) {
+    console.error(`unknown suite ${name}; suites: ${Object.keys(suites).join(' ')}`);
+    process.exit(2);
+  }
+  for (const step of steps) {
+    console.log(`\n=== ${name}: ${step.command.join(' ')}`);
+    const started = Date.now();
+    const r = spawnSync(step.command[0], step.command.slice(1), { cwd: step.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    process.stdout.write(out.length > 20000 ? `${out.slice(0, 4000)}\n… (${out.length - 8000} characters left out) …\n${out.slice(-4000)}` : out);
+    const counted = step.count(out, r.status ?? 1);
+    rows.push({ name, seconds: (Date.now() - started) / 1000, ...counted });
+  }
+}
+
+console.log('\nsuite         passed  failed  seconds');
+for (const r of rows) console.log(`${r.name.padEnd(12)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(1).padStart(8)}`);
+const passed = rows.reduce((s, r) => s + r.passed, 0);
+const failed = rows.reduce((s, r) => s + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
