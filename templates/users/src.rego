@@ -1,0 +1,192 @@
+package gatewright.users
+
+import data.lib.common
+import data.lib.exception
+import data.lib.message
+import data.lib.range
+
+params := object.get(input, "parameters", {})
+
+rule(key) := object.get(params, [key, "rule"], "RunAsAny")
+
+ranges(key) := object.get(params, [key, "ranges"], [])
+
+# A workload template may leave fields to be filled in later (DVP skips absent fields on controllers); a Pod may not.
+requires_presence if common.kind == "Pod"
+
+pod_sc := object.get(common.pod_spec, "securityContext", {})
+
+pod_field(key) := sprintf("%s.securityContext.%s", [common.spec_prefix, key])
+
+container_field(entry, key) := sprintf("%s.securityContext.%s", [entry.path, key])
+
+# The value a container runs with: its own securityContext, else the pod's; value is null when neither sets it.
+effective(entry, key) := {"value": v, "field": container_field(entry, key)} if {
+	v := entry.container.securityContext[key]
+	v != null
+} else := {"value": v, "field": pod_field(key)} if {
+	v := pod_sc[key]
+	v != null
+} else := {"value": null, "field": container_field(entry, key)}
+
+spe_uids(spe) := exception.allowed(spe, ["securityContext", "runAsUser", "allowedValues"], [])
+
+# An exception with runAsNonRoot.allowedValue false admits runAsNonRoot false or unset.
+spe_admits_root(spe) if exception.allowed(spe, ["securityContext", "runAsNonRoot", "allowedValue"], true) == false
+
+range_rule(key) := sprintf("must be set, within %s", [message.show(ranges(key))])
+
+# --- runAsUser: MustRunAs ---------------------------------------------------------------------------------------
+
+violation contains {"msg": msg, "details": message.details(e.field, e.value, ranges("runAsUser"))} if {
+	not common.is_delete
+	rule("runAsUser") == "MustRunAs"
+	some entry in common.containers
+	e := effective(entry, "runAsUser")
+	e.value != null
+	not range.in_any(e.value, ranges("runAsUser"))
+	not e.value in spe_uids(exception.for_container(entry))
+	msg := message.format(common.container_subject(entry), e.field, e.value, ranges("runAsUser"))
+}
+
+violation contains {"msg": msg, "details": message.details(e.field, null, ranges("runAsUser"))} if {
+	not common.is_delete
+	rule("runAsUser") == "MustRunAs"
+	requires_presence
+	some entry in common.containers
+	e := effective(entry, "runAsUser")
+	e.value == null
+	msg := message.format_rule(common.container_subject(entry), e.field, null, range_rule("runAsUser"))
+}
+
+# --- runAsUser: MustRunAsNonRoot (Pod Security Admission restricted: runAsNonRoot and runAsUser) -----------------
+
+non_root_required if {
+	rule("runAsUser") == "MustRunAsNonRoot"
+	not user_namespace_relaxed
+}
+
+# PSA 1.35+: a pod in a user namespace (hostUsers: false) may run as any UID.
+user_namespace_relaxed if {
+	object.get(params, "allowRootInUserNamespace", false) == true
+	common.pod_spec.hostUsers == false
+}
+
+root_rule := "must not be 0 (runAsUser rule MustRunAsNonRoot)"
+
+non_root_rule := "must be true on the container or the pod (runAsUser rule MustRunAsNonRoot)"
+
+# runAsUser 0 on a container.
+violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
+	not common.is_delete
+	non_root_required
+	some entry in common.containers
+	entry.container.securityContext.runAsUser == 0
+	not 0 in spe_uids(exception.for_container(entry))
+	field := container_field(entry, "runAsUser")
+	msg := message.format_rule(common.container_subject(entry), field, 0, root_rule)
+}
+
+# runAsUser 0 on the pod, even when every container overrides it.
+violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
+	not common.is_delete
+	non_root_required
+	pod_sc.runAsUser == 0
+	not 0 in spe_uids(exception.for_pod)
+	field := pod_field("runAsUser")
+	msg := message.format_rule(common.object_ref, field, 0, root_rule)
+}
+
+# runAsNonRoot false on a container.
+violation contains {"msg": msg, "details": message.details(field, false, true)} if {
+	not common.is_delete
+	non_root_required
+	some entry in common.containers
+	entry.container.securityContext.runAsNonRoot == false
+	not spe_admits_root(exception.for_container(entry))
+	field := container_field(entry, "runAsNonRoot")
+	msg := message.format(common.container_subject(entry), field, false, true)
+}
+
+# runAsNonRoot false on the pod.
+violation contains {"msg": msg, "details": message.details(field, false, true)} if {
+	not common.is_delete
+	non_root_required
+	pod_sc.runAsNonRoot == false
+	not spe_admits_root(exception.for_pod)
+	field := pod_field("runAsNonRoot")
+	msg := message.format(common.object_ref, field, false, true)
+}
+
+# runAsNonRoot set neither on the container nor on the pod.
+violation contains {"msg": msg, "details": message.details(field, null, true)} if {
+	not common.is_delete
+	non_root_required
+	requires_presence
+	some entry in common.containers
+	effective(entry, "runAsNonRoot").value == null
+	not spe_admits_root(exception.for_container(entry))
+	field := container_field(entry, "runAsNonRoot")
+	msg := message.format_rule(common.container_subject(entry), field, null, non_root_rule)
+}
+
+# --- runAsGroup (per container, falling back to the pod) ---------------------------------------------------------
+
+violation contains {"msg": msg, "details": message.details(e.field, e.value, ranges("runAsGroup"))} if {
+	not common.is_delete
+	rule("runAsGroup") in {"MustRunAs", "MayRunAs"}
+	some entry in common.containers
+	e := effective(entry, "runAsGroup")
+	e.value != null
+	not range.in_any(e.value, ranges("runAsGroup"))
+	msg := message.format(common.container_subject(entry), e.field, e.value, ranges("runAsGroup"))
+}
+
+violation contains {"msg": msg, "details": message.details(e.field, null, ranges("runAsGroup"))} if {
+	not common.is_delete
+	rule("runAsGroup") == "MustRunAs"
+	requires_presence
+	some entry in common.containers
+	e := effective(entry, "runAsGroup")
+	e.value == null
+	msg := message.format_rule(common.container_subject(entry), e.field, null, range_rule("runAsGroup"))
+}
+
+# --- supplementalGroups and fsGroup (pod level) ------------------------------------------------------------------
+
+violation contains {"msg": msg, "details": message.details(field, gid, ranges("supplementalGroups"))} if {
+	not common.is_delete
+	rule("supplementalGroups") in {"MustRunAs", "MayRunAs"}
+	some i, gid in object.get(pod_sc, "supplementalGroups", [])
+	not range.in_any(gid, ranges("supplementalGroups"))
+	field := sprintf("%s[%d]", [pod_field("supplementalGroups"), i])
+	msg := message.format(common.object_ref, field, gid, ranges("supplementalGroups"))
+}
+
+violation contains {"msg": msg, "details": message.details(field, null, ranges("supplementalGroups"))} if {
+	not common.is_delete
+	rule("supplementalGroups") == "MustRunAs"
+	requires_presence
+	count(object.get(pod_sc, "supplementalGroups", [])) == 0
+	field := pod_field("supplementalGroups")
+	msg := message.format_rule(common.object_ref, field, null, range_rule("supplementalGroups"))
+}
+
+violation contains {"msg": msg, "details": message.details(field, gid, ranges("fsGroup"))} if {
+	not common.is_delete
+	rule("fsGroup") in {"MustRunAs", "MayRunAs"}
+	gid := pod_sc.fsGroup
+	gid != null
+	not range.in_any(gid, ranges("fsGroup"))
+	field := pod_field("fsGroup")
+	msg := message.format(common.object_ref, field, gid, ranges("fsGroup"))
+}
+
+violation contains {"msg": msg, "details": message.details(field, null, ranges("fsGroup"))} if {
+	not common.is_delete
+	rule("fsGroup") == "MustRunAs"
+	requires_presence
+	object.get(pod_sc, "fsGroup", null) == null
+	field := pod_field("fsGroup")
+	msg := message.format_rule(common.object_ref, field, null, range_rule("fsGroup"))
+}
