@@ -11,6 +11,8 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // Compiler output reviewed by Gatekeeper's gator: real Rego, no API server.
+    { ...common, displayName: 'scenarios', testMatch: ['<rootDir>/test/scenarios/**/*.test.ts'] },
     {
       ...common,
       displayName: 'e2e',

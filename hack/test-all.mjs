@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test suite of the project and ends with one line `N passed, N failed` summing all of them, which is
 // the line CI reads (it does not read jest's or opa's own summaries). Each suite's own output is shown as it runs.
-// Usage: node hack/test-all.mjs [suite…]   (suites: lint typecheck generated rego gator unit conformance e2e)
+// Usage: node hack/test-all.mjs [suite…]   (suites: lint typecheck generated rego gator unit scenarios conformance e2e)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ const single = (command) => ({ command, count: (_out, code) => (code === 0 ? { p
 
 const unit = jestJson('unit');
 const e2e = jestJson('e2e');
+const scenarios = jestJson('scenarios');
 
 const suites = {
   lint: [single(['npx', 'eslint', '.']), single(['npx', 'prettier', '--check', '.'])],
@@ -63,6 +64,7 @@ const suites = {
     },
   ],
   unit: [unit],
+  scenarios: [scenarios],
   conformance: [
     {
       command: ['node', 'dist/conformance/run.js'],
