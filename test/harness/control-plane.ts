@@ -144,7 +144,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     stopped = true;
     removeExitHooks();
     // Gatekeeper first (it would log errors against a vanishing API server), then the API server, then etcd.
-    for (const proc of [...running].reverse()) await proc.stop();
+    for (const proc of [...running].reverse()) {
+      const stopping = Date.now();
+      await proc.stop();
+      log(`stopped ${proc.record.name} in ${Date.now() - stopping} ms`);
+    }
     if (process.env.GATEWRIGHT_KEEP_STATE === '1') log(`kept state and logs in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });
   };
@@ -190,6 +194,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     await installGatekeeperPrerequisites(client, tools, remaining());
     mark('gatekeeper CRDs established');
 
+    // Audit pages API lists through this folder; the default (/tmp/audit) would be shared by concurrent runs.
+    const auditCacheDir = join(stateDir, 'gatekeeper', 'audit-cache');
+    mkdirSync(auditCacheDir, { recursive: true });
     const gatekeeper = launch(
       'gatekeeper',
       tools.gatekeeperManager,
@@ -202,6 +209,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         `--health-addr=127.0.0.1:${healthPort}`,
         `--prometheus-port=${metricsPort}`,
         `--audit-interval=${opts.auditIntervalSeconds ?? 10}`,
+        `--api-cache-dir=${auditCacheDir}`,
         `--log-level=${opts.gatekeeperLogLevel ?? 'WARNING'}`,
         `--exempt-namespace=${GATEKEEPER_NAMESPACE}`,
         '--disable-opa-builtin={http.send}',

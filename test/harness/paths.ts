@@ -1,13 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/**
- * The repository root, found by walking up from this file to gatewright's package.json. Walking up (rather than a fixed
- * number of `..`) keeps it right both from test/harness/*.ts under jest and from dist-test/test/harness/*.js.
- */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+function findGatewrightRoot(from: string): string | undefined {
+  let dir = resolve(from);
   for (;;) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
@@ -15,10 +10,20 @@ export function repoRoot(): string {
       if (pkg.name === 'gatewright') return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir)
-      throw new Error('cannot find the gatewright repository root above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/**
+ * The repository root: the nearest folder holding gatewright's package.json above the working directory, else above
+ * the running script. (Not `import.meta.url`: jest loads globalSetup as CommonJS, where it does not exist.)
+ */
+export function repoRoot(): string {
+  const root =
+    findGatewrightRoot(process.cwd()) ?? (process.argv[1] ? findGatewrightRoot(dirname(process.argv[1])) : undefined);
+  if (root === undefined) throw new Error(`cannot find the gatewright repository above ${process.cwd()}`);
+  return root;
 }
 
 /** Where hack/build-tools.sh links the binaries; GATEWRIGHT_BIN_DIR overrides it. */

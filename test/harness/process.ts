@@ -71,7 +71,10 @@ export class ManagedProcess {
   async stop(graceMs = 5000): Promise<void> {
     if (!this.running) return;
     signalGroup(this.record.pid, 'SIGTERM');
-    const stopped = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const gracePassed = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+    const stopped = await Promise.race([this.exited.then(() => true), gracePassed]);
+    clearTimeout(timer); // a pending timer would keep the test runner alive after teardown
     if (!stopped) {
       signalGroup(this.record.pid, 'SIGKILL');
       await this.exited;
