@@ -98,3 +98,8 @@ test_exception_drop_default_all_is_case_insensitive if {
 	count(msgs(pod({"containers": [caps("c", [], ["all"])]}, label("default"), params))) == 0 with data.inventory as spe
 	count(msgs(pod({"containers": [caps("c", [], [])]}, label("default"), params))) == 1 with data.inventory as spe
 }
+
+test_adding_all_needs_all_in_the_list if {
+	count(msgs(pod({"containers": [caps("c", ["ALL"], [])]}, {}, baseline))) == 1
+	count(msgs(pod({"containers": [caps("c", ["ALL"], [])]}, {}, {"allowedCapabilities": ["ALL"]}))) == 0
+}
