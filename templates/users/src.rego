@@ -14,7 +14,10 @@ ranges(key) := object.get(params, [key, "ranges"], [])
 # A workload template may leave fields to be filled in later (DVP skips absent fields on controllers); a Pod may not.
 requires_presence if common.kind == "Pod"
 
-pod_sc := object.get(common.pod_spec, "securityContext", {})
+pod_sc := sc if {
+	sc := common.pod_spec.securityContext
+	is_object(sc)
+} else := {}
 
 pod_field(key) := sprintf("%s.securityContext.%s", [common.spec_prefix, key])
 

@@ -154,3 +154,8 @@ test_exception_that_does_not_match_keeps_denial if {
 	uid := labelled(pod({"runAsNonRoot": true, "runAsUser": 0}, [c("a", {})]), "uid-50")
 	count(violation) == 1 with input as review(uid, non_root) with data.inventory as spe
 }
+
+test_null_pod_security_context_is_empty if {
+	obj := {"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"securityContext": null, "containers": [c("a", {})]}}
+	msgs(obj, {"fsGroup": {"rule": "MustRunAs"}}) == {`Pod ns/p: spec.securityContext.fsGroup is unset; must be set, within []`}
+}
