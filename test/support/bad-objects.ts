@@ -10,16 +10,29 @@ export interface BadObject {
   apiServer?: RegExp;
 }
 
-export function securityPolicy(name: string, policies: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function securityPolicy(
+  name: string,
+  policies: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'deckhouse.io/v1alpha1',
     kind: 'SecurityPolicy',
     metadata: { name },
-    spec: { enforcementAction: 'Deny', policies, match: { namespaceSelector: { labelSelector: { matchLabels: { team: 'a' } } } }, ...extra },
+    spec: {
+      enforcementAction: 'Deny',
+      policies,
+      match: { namespaceSelector: { labelSelector: { matchLabels: { team: 'a' } } } },
+      ...extra,
+    },
   };
 }
 
-export function operationPolicy(name: string, policies: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function operationPolicy(
+  name: string,
+  policies: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'deckhouse.io/v1alpha1',
     kind: 'OperationPolicy',
@@ -32,7 +45,8 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'enforcement action in lower case',
     object: securityPolicy('bad-action-case', {}, { enforcementAction: 'deny' }),
-    validate: /spec\.enforcementAction: Unsupported value: "deny": supported values: "Deny", "Dryrun", "Warn" \(values are case-sensitive: did you mean "Deny"\?\)/,
+    validate:
+      /spec\.enforcementAction: Unsupported value: "deny": supported values: "Deny", "Dryrun", "Warn" \(values are case-sensitive: did you mean "Deny"\?\)/,
     apiServer: /spec\.enforcementAction: Unsupported value: "deny": supported values: "Deny", "Dryrun", "Warn"/,
   },
   {
@@ -44,7 +58,8 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'host port range with min above max',
     object: securityPolicy('bad-port-range', { allowedHostPorts: [{ min: 9000, max: 8000 }] }),
-    validate: /spec\.policies\.allowedHostPorts\[0\]: Invalid value: \{"min":9000,"max":8000\}: min must not be greater than max/,
+    validate:
+      /spec\.policies\.allowedHostPorts\[0\]: Invalid value: \{"min":9000,"max":8000\}: min must not be greater than max/,
   },
   {
     name: 'host port out of range',
@@ -54,7 +69,8 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'runAsUser range with min above max',
     object: securityPolicy('bad-uid-range', { runAsUser: { rule: 'MustRunAs', ranges: [{ min: 2000, max: 1000 }] } }),
-    validate: /spec\.policies\.runAsUser\.ranges\[0\]: Invalid value: \{"min":2000,"max":1000\}: min must not be greater than max/,
+    validate:
+      /spec\.policies\.runAsUser\.ranges\[0\]: Invalid value: \{"min":2000,"max":1000\}: min must not be greater than max/,
   },
   {
     name: 'MustRunAs without ranges',
@@ -64,7 +80,8 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'unknown runAsUser rule',
     object: securityPolicy('bad-user-rule', { runAsUser: { rule: 'MayRunAs' } }),
-    validate: /spec\.policies\.runAsUser\.rule: Unsupported value: "MayRunAs": supported values: "MustRunAs", "MustRunAsNonRoot", "RunAsAny"/,
+    validate:
+      /spec\.policies\.runAsUser\.rule: Unsupported value: "MayRunAs": supported values: "MustRunAs", "MustRunAsNonRoot", "RunAsAny"/,
     apiServer: /spec\.policies\.runAsUser\.rule: Unsupported value: "MayRunAs"/,
   },
   {
@@ -76,12 +93,16 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'replica limits with min above max',
     object: operationPolicy('bad-replicas', { replicaLimits: { minReplicas: 5, maxReplicas: 2 } }),
-    validate: /spec\.policies\.replicaLimits: Invalid value: \{"minReplicas":5,"maxReplicas":2\}: minReplicas must not be greater than maxReplicas/,
+    validate:
+      /spec\.policies\.replicaLimits: Invalid value: \{"minReplicas":5,"maxReplicas":2\}: minReplicas must not be greater than maxReplicas/,
   },
   {
     name: 'label regex that does not compile',
-    object: operationPolicy('bad-regex', { requiredLabels: { labels: [{ key: 'app', allowedRegex: '^(web|api$' }], watchKinds: ['/Pod'] } }),
-    validate: /spec\.policies\.requiredLabels\.labels\[0\]\.allowedRegex: Invalid value: "\^\(web\|api\$": not a valid regular expression/,
+    object: operationPolicy('bad-regex', {
+      requiredLabels: { labels: [{ key: 'app', allowedRegex: '^(web|api$' }], watchKinds: ['/Pod'] },
+    }),
+    validate:
+      /spec\.policies\.requiredLabels\.labels\[0\]\.allowedRegex: Invalid value: "\^\(web\|api\$": not a valid regular expression/,
   },
   {
     name: 'custom resource regex with lookahead (not RE2)',
@@ -90,13 +111,17 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   {
     name: 'GPU pattern that does not compile',
-    object: operationPolicy('bad-gpu', { gpuResourceRestriction: { namespaceLabel: { key: 'gpu', value: 'on' }, gpuResourcePatterns: ['nvidia.com/[gpu'] } }),
-    validate: /spec\.policies\.gpuResourceRestriction\.gpuResourcePatterns\[0\]: Invalid value: "nvidia\.com\/\[gpu": not a valid regular expression/,
+    object: operationPolicy('bad-gpu', {
+      gpuResourceRestriction: { namespaceLabel: { key: 'gpu', value: 'on' }, gpuResourcePatterns: ['nvidia.com/[gpu'] },
+    }),
+    validate:
+      /spec\.policies\.gpuResourceRestriction\.gpuResourcePatterns\[0\]: Invalid value: "nvidia\.com\/\[gpu": not a valid regular expression/,
   },
   {
     name: 'repository with a URL scheme',
     object: operationPolicy('bad-repo-scheme', { allowedRepos: ['https://registry.example.com'] }),
-    validate: /spec\.policies\.allowedRepos\[0\]: Invalid value: "https:\/\/registry\.example\.com": an image repository has no URL scheme/,
+    validate:
+      /spec\.policies\.allowedRepos\[0\]: Invalid value: "https:\/\/registry\.example\.com": an image repository has no URL scheme/,
   },
   {
     name: 'repository with a wildcard',
@@ -106,7 +131,8 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'repository in upper case',
     object: operationPolicy('bad-repo-case', { allowedRepos: ['Registry.Example.com'] }),
-    validate: /spec\.policies\.allowedRepos\[0\]: Invalid value: "Registry\.Example\.com": must be a registry host or repository path, lower case/,
+    validate:
+      /spec\.policies\.allowedRepos\[0\]: Invalid value: "Registry\.Example\.com": must be a registry host or repository path, lower case/,
   },
   {
     name: 'image tag with a colon',
@@ -125,18 +151,27 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   {
     name: 'capability allowed and required to drop',
-    object: securityPolicy('contradict-caps', { allowedCapabilities: ['NET_ADMIN'], requiredDropCapabilities: ['NET_ADMIN'] }),
-    validate: /spec\.policies\.allowedCapabilities\[0\]: Invalid value: "NET_ADMIN": also listed in requiredDropCapabilities\[0\]/,
+    object: securityPolicy('contradict-caps', {
+      allowedCapabilities: ['NET_ADMIN'],
+      requiredDropCapabilities: ['NET_ADMIN'],
+    }),
+    validate:
+      /spec\.policies\.allowedCapabilities\[0\]: Invalid value: "NET_ADMIN": also listed in requiredDropCapabilities\[0\]/,
   },
   {
     name: 'sysctl allowed and forbidden',
-    object: securityPolicy('contradict-sysctl', { allowedUnsafeSysctls: ['kernel.msgmax'], forbiddenSysctls: ['kernel.*'] }),
-    validate: /spec\.policies\.allowedUnsafeSysctls\[0\]: Invalid value: "kernel\.msgmax": also forbidden by forbiddenSysctls\[0\] \("kernel\.\*"\)/,
+    object: securityPolicy('contradict-sysctl', {
+      allowedUnsafeSysctls: ['kernel.msgmax'],
+      forbiddenSysctls: ['kernel.*'],
+    }),
+    validate:
+      /spec\.policies\.allowedUnsafeSysctls\[0\]: Invalid value: "kernel\.msgmax": also forbidden by forbiddenSysctls\[0\] \("kernel\.\*"\)/,
   },
   {
     name: 'capability with CAP_ prefix',
     object: securityPolicy('cap-prefix', { requiredDropCapabilities: ['CAP_SYS_ADMIN'] }),
-    validate: /spec\.policies\.requiredDropCapabilities\[0\]: Unsupported value: "CAP_SYS_ADMIN".*write capabilities without the CAP_ prefix: "SYS_ADMIN"/,
+    validate:
+      /spec\.policies\.requiredDropCapabilities\[0\]: Unsupported value: "CAP_SYS_ADMIN".*write capabilities without the CAP_ prefix: "SYS_ADMIN"/,
     apiServer: /spec\.policies\.requiredDropCapabilities\[0\]: Unsupported value: "CAP_SYS_ADMIN"/,
   },
   {
@@ -170,7 +205,8 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'bad AppArmor profile',
     object: securityPolicy('bad-apparmor', { allowedAppArmor: ['docker-default'] }),
-    validate: /spec\.policies\.allowedAppArmor\[0\]: Invalid value: "docker-default": must be runtime\/default, unconfined or localhost\/<profile>/,
+    validate:
+      /spec\.policies\.allowedAppArmor\[0\]: Invalid value: "docker-default": must be runtime\/default, unconfined or localhost\/<profile>/,
   },
   {
     name: 'bad sysctl glob',
@@ -187,23 +223,35 @@ export const BAD_OBJECTS: BadObject[] = [
     name: 'wrong type: boolean as string',
     object: securityPolicy('wrong-type', { allowPrivileged: 'false' }),
     validate: /spec\.policies\.allowPrivileged: Invalid value: "false": must be of type boolean/,
-    apiServer: /spec\.policies\.allowPrivileged: Invalid value: "string": spec\.policies\.allowPrivileged in body must be of type boolean/,
+    apiServer:
+      /spec\.policies\.allowPrivileged: Invalid value: "string": spec\.policies\.allowPrivileged in body must be of type boolean/,
   },
   {
     name: 'wrong type: list as string',
     object: operationPolicy('wrong-list', { allowedRepos: 'registry.example.com' }),
     validate: /spec\.policies\.allowedRepos: Invalid value: "registry\.example\.com": must be of type array/,
-    apiServer: /spec\.policies\.allowedRepos: Invalid value: "string": spec\.policies\.allowedRepos in body must be of type array/,
+    apiServer:
+      /spec\.policies\.allowedRepos: Invalid value: "string": spec\.policies\.allowedRepos in body must be of type array/,
   },
   {
     name: 'missing policies',
-    object: { apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: 'no-policies' }, spec: { match: { namespaceSelector: { matchNames: ['a'] } } } },
+    object: {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: { name: 'no-policies' },
+      spec: { match: { namespaceSelector: { matchNames: ['a'] } } },
+    },
     validate: /spec\.policies: Required value/,
     apiServer: /spec\.policies: Required value/,
   },
   {
     name: 'missing match',
-    object: { apiVersion: 'deckhouse.io/v1alpha1', kind: 'OperationPolicy', metadata: { name: 'no-match' }, spec: { policies: {} } },
+    object: {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'OperationPolicy',
+      metadata: { name: 'no-match' },
+      spec: { policies: {} },
+    },
     validate: /spec\.match: Required value/,
     apiServer: /spec\.match: Required value/,
   },
@@ -216,13 +264,19 @@ export const BAD_OBJECTS: BadObject[] = [
   {
     name: 'empty namespace label selector',
     object: securityPolicy('empty-selector', {}, { match: { namespaceSelector: { labelSelector: {} } } }),
-    validate: /spec\.match\.namespaceSelector\.labelSelector: Required value: set at least one of matchLabels, matchExpressions/,
+    validate:
+      /spec\.match\.namespaceSelector\.labelSelector: Required value: set at least one of matchLabels, matchExpressions/,
     apiServer: /spec\.match\.namespaceSelector\.labelSelector/,
   },
   {
     name: 'In operator without values',
-    object: securityPolicy('in-no-values', {}, { match: { namespaceSelector: { labelSelector: { matchExpressions: [{ key: 'team', operator: 'In' }] } } } }),
-    validate: /spec\.match\.namespaceSelector\.labelSelector\.matchExpressions\[0\]\.values: Required value: operator In needs at least one value/,
+    object: securityPolicy(
+      'in-no-values',
+      {},
+      { match: { namespaceSelector: { labelSelector: { matchExpressions: [{ key: 'team', operator: 'In' }] } } } },
+    ),
+    validate:
+      /spec\.match\.namespaceSelector\.labelSelector\.matchExpressions\[0\]\.values: Required value: operator In needs at least one value/,
   },
   {
     name: 'namespace glob with upper case',
@@ -233,23 +287,28 @@ export const BAD_OBJECTS: BadObject[] = [
     name: 'watchKinds without group separator',
     object: operationPolicy('bad-watch', { requiredLabels: { labels: [{ key: 'app' }], watchKinds: ['Deployment'] } }),
     validate: /spec\.policies\.requiredLabels\.watchKinds\[0\]: Invalid value: "Deployment": must match the pattern/,
-    apiServer: /spec\.policies\.requiredLabels\.watchKinds\[0\]: Invalid value: "Deployment": spec\.policies\.requiredLabels\.watchKinds\[0\] in body should match/,
+    apiServer:
+      /spec\.policies\.requiredLabels\.watchKinds\[0\]: Invalid value: "Deployment": spec\.policies\.requiredLabels\.watchKinds\[0\] in body should match/,
   },
   {
     name: 'requiredResources with an unknown resource',
     object: operationPolicy('bad-resource', { requiredResources: { limits: ['gpu'] } }),
-    validate: /spec\.policies\.requiredResources\.limits\[0\]: Unsupported value: "gpu": supported values: "cpu", "memory"/,
+    validate:
+      /spec\.policies\.requiredResources\.limits\[0\]: Unsupported value: "gpu": supported values: "cpu", "memory"/,
     apiServer: /spec\.policies\.requiredResources\.limits\[0\]: Unsupported value: "gpu"/,
   },
   {
     name: 'image signature key that is not PEM',
-    object: securityPolicy('bad-key', { verifyImageSignatures: [{ reference: 'registry.example.com/*', publicKeys: ['ssh-rsa AAAA'] }] }),
+    object: securityPolicy('bad-key', {
+      verifyImageSignatures: [{ reference: 'registry.example.com/*', publicKeys: ['ssh-rsa AAAA'] }],
+    }),
     validate: /spec\.policies\.verifyImageSignatures\[0\]\.publicKeys\[0\]: Invalid value: must be a PEM public key/,
   },
   {
     name: 'reserved name prefix',
     object: securityPolicy('d8-pod-security-baseline-deny', {}),
-    validate: /metadata\.name: Invalid value: "d8-pod-security-baseline-deny": the prefix "d8-pod-security-" is reserved/,
+    validate:
+      /metadata\.name: Invalid value: "d8-pod-security-baseline-deny": the prefix "d8-pod-security-" is reserved/,
   },
   {
     name: 'name too long for constraints',

@@ -37,7 +37,11 @@ export function docExamples(): DocExample[] {
     const body: string[] = [];
     for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] as string); i++) body.push(lines[i] as string);
     const yaml = dedent(body);
-    examples.push({ index: examples.length, yaml, objects: loadAll(yaml).filter((o) => o) as Record<string, unknown>[] });
+    examples.push({
+      index: examples.length,
+      yaml,
+      objects: loadAll(yaml).filter((o) => o) as Record<string, unknown>[],
+    });
   }
   return examples;
 }

@@ -29,7 +29,20 @@ export function stubTemplate(kind: string): K8sObject {
     metadata: { name: kind.toLowerCase() },
     spec: {
       crd: { spec: { names: { kind } } },
-      targets: [{ target: 'admission.k8s.gatekeeper.sh', code: [{ engine: 'Rego', source: { version: 'v1', rego: `package stub\n\nviolation contains {"msg": "stub"} if {\n\t${reads}\n\tfalse\n}\n` } }] }],
+      targets: [
+        {
+          target: 'admission.k8s.gatekeeper.sh',
+          code: [
+            {
+              engine: 'Rego',
+              source: {
+                version: 'v1',
+                rego: `package stub\n\nviolation contains {"msg": "stub"} if {\n\t${reads}\n\tfalse\n}\n`,
+              },
+            },
+          ],
+        },
+      ],
     },
   };
 }

@@ -60,11 +60,21 @@ describe('valid objects stay valid', () => {
   });
 
   it('registries with ports and paths', () => {
-    expect(validateObject(operationPolicy('ok', { allowedRepos: ['localhost:5000', 'registry.example.com:5000/team/', 'docker.io/library'] }))).toEqual([]);
+    expect(
+      validateObject(
+        operationPolicy('ok', {
+          allowedRepos: ['localhost:5000', 'registry.example.com:5000/team/', 'docker.io/library'],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('PSS restricted combination: drop ALL and add NET_BIND_SERVICE', () => {
-    expect(validateObject(securityPolicy('ok', { allowedCapabilities: ['NET_BIND_SERVICE'], requiredDropCapabilities: ['ALL'] }))).toEqual([]);
+    expect(
+      validateObject(
+        securityPolicy('ok', { allowedCapabilities: ['NET_BIND_SERVICE'], requiredDropCapabilities: ['ALL'] }),
+      ),
+    ).toEqual([]);
   });
 
   it('objects of other API groups are not checked', () => {
@@ -73,10 +83,26 @@ describe('valid objects stay valid', () => {
 });
 
 describe('module config', () => {
-  const mc = (settings: unknown) => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'admission-policy-engine' }, spec: { version: 1, settings } });
+  const mc = (settings: unknown) => ({
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name: 'admission-policy-engine' },
+    spec: { version: 1, settings },
+  });
 
   it('accepts the documented settings', () => {
-    expect(validateObject(mc({ podSecurityStandards: { defaultPolicy: 'Restricted', enforcementAction: 'Warn', controllerValidation: false, policies: { hostPorts: { knownRanges: [{ min: 80, max: 80 }] } } } }))).toEqual([]);
+    expect(
+      validateObject(
+        mc({
+          podSecurityStandards: {
+            defaultPolicy: 'Restricted',
+            enforcementAction: 'Warn',
+            controllerValidation: false,
+            policies: { hostPorts: { knownRanges: [{ min: 80, max: 80 }] } },
+          },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('rejects a wrong default policy with the field path', () => {
@@ -86,7 +112,11 @@ describe('module config', () => {
   });
 
   it('rejects a known port range with min above max', () => {
-    expect(validateObject(mc({ podSecurityStandards: { policies: { hostPorts: { knownRanges: [{ min: 9, max: 1 }] } } } })).map(formatError)).toEqual([
+    expect(
+      validateObject(
+        mc({ podSecurityStandards: { policies: { hostPorts: { knownRanges: [{ min: 9, max: 1 }] } } } }),
+      ).map(formatError),
+    ).toEqual([
       'ModuleConfig "admission-policy-engine": spec.settings.podSecurityStandards.policies.hostPorts.knownRanges[0]: Invalid value: {"min":9,"max":1}: min must not be greater than max',
     ]);
   });

@@ -7,10 +7,19 @@ import { operationPolicy, securityPolicy } from '../../support/bad-objects.js';
 import type { K8sObject } from '../../../src/compiler/model.js';
 
 const library = stubLibrary();
-const examples = policyExamples().filter((e) => e.name !== SLIPPED_EXAMPLE).map((e) => e.object);
-const input = (over: Partial<CompilerInput> = {}): CompilerInput => ({ policies: examples, namespaces: [], library, ...over });
-const constraints = (objects: K8sObject[]) => objects.filter((o) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1');
-const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const examples = policyExamples()
+  .filter((e) => e.name !== SLIPPED_EXAMPLE)
+  .map((e) => e.object);
+const input = (over: Partial<CompilerInput> = {}): CompilerInput => ({
+  policies: examples,
+  namespaces: [],
+  library,
+  ...over,
+});
+const constraints = (objects: K8sObject[]) =>
+  objects.filter((o) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1');
+const find = (objects: K8sObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('compile the DVP documentation examples', () => {
   const result = compile(input());
@@ -20,10 +29,19 @@ describe('compile the DVP documentation examples', () => {
   });
 
   it('the common OperationPolicy gives one constraint per field, named after the policy', () => {
-    const common = constraints(result.objects).filter((c) => c.metadata.labels?.['gatewright.dev/owner-name'] === 'common');
+    const common = constraints(result.objects).filter(
+      (c) => c.metadata.labels?.['gatewright.dev/owner-name'] === 'common',
+    );
     expect(common.map((c) => c.kind).sort()).toEqual([
-      'D8AllowedRepos', 'D8ContainerDuplicates', 'D8DNSPolicy', 'D8DisallowedTags', 'D8ImagePullPolicy', 'D8PriorityClass',
-      'D8RequiredProbes', 'D8RequiredResources', 'D8RevisionHistoryLimit',
+      'D8AllowedRepos',
+      'D8ContainerDuplicates',
+      'D8DNSPolicy',
+      'D8DisallowedTags',
+      'D8ImagePullPolicy',
+      'D8PriorityClass',
+      'D8RequiredProbes',
+      'D8RequiredResources',
+      'D8RevisionHistoryLimit',
     ]);
     for (const c of common) expect(c.metadata.name).toBe('common');
     expect(find(result.objects, 'D8AllowedRepos', 'common')?.spec).toEqual({
@@ -35,7 +53,14 @@ describe('compile the DVP documentation examples', () => {
           { apiGroups: [''], kinds: ['ReplicationController'] },
           { apiGroups: ['batch'], kinds: ['CronJob', 'Job'] },
         ],
-        excludedNamespaces: ['d8-*', 'gatekeeper-system', 'gatewright-system', 'kube-node-lease', 'kube-public', 'kube-system'],
+        excludedNamespaces: [
+          'd8-*',
+          'gatekeeper-system',
+          'gatewright-system',
+          'kube-node-lease',
+          'kube-public',
+          'kube-system',
+        ],
         namespaceSelector: { matchLabels: { 'operation-policy.deckhouse.io/enabled': 'true' } },
       },
       parameters: { repos: ['myrepo.example.com', 'registry.deckhouse.io'] },
@@ -58,62 +83,110 @@ describe('compile the DVP documentation examples', () => {
       ['allowedUnsafeSysctls', 'D8AllowedSysctls', false],
       ['seccompProfiles', 'D8AllowedSeccompProfiles', false],
     ]);
-    expect(find(result.objects, 'D8HostProcesses', 'mypolicy')?.spec?.parameters).toEqual({ allowHostPID: false, allowHostIPC: true });
-    expect(find(result.objects, 'D8HostNetwork', 'mypolicy')?.spec?.match).toMatchObject({ scope: 'Namespaced', namespaceSelector: { matchLabels: { enforce: 'mypolicy' } } });
+    expect(find(result.objects, 'D8HostProcesses', 'mypolicy')?.spec?.parameters).toEqual({
+      allowHostPID: false,
+      allowHostIPC: true,
+    });
+    expect(find(result.objects, 'D8HostNetwork', 'mypolicy')?.spec?.match).toMatchObject({
+      scope: 'Namespaced',
+      namespaceSelector: { matchLabels: { enforce: 'mypolicy' } },
+    });
   });
 
   it('the image-signature policy is compiled but reports the field it cannot enforce', () => {
-    expect(result.policies.get('SecurityPolicy/verify-image-test')?.unsupported.map((u) => u.field)).toEqual(['verifyImageSignatures']);
+    expect(result.policies.get('SecurityPolicy/verify-image-test')?.unsupported.map((u) => u.field)).toEqual([
+      'verifyImageSignatures',
+    ]);
   });
 
   it('Pod Security Standards: one baseline and one restricted set for the default action', () => {
-    const names = [...new Set(constraints(result.objects).filter((c) => c.metadata.name.startsWith('d8-pod-security-')).map((c) => c.metadata.name))];
+    const names = [
+      ...new Set(
+        constraints(result.objects)
+          .filter((c) => c.metadata.name.startsWith('d8-pod-security-'))
+          .map((c) => c.metadata.name),
+      ),
+    ];
     expect(names.sort()).toEqual(['d8-pod-security-baseline-deny-default', 'd8-pod-security-restricted-deny-default']);
     const privileged = find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-deny-default');
-    expect(privileged?.spec?.match).toMatchObject({ labelSelector: { matchExpressions: [{ key: 'security.deckhouse.io/skip-pss-check', operator: 'NotIn', values: ['true'] }] } });
+    expect(privileged?.spec?.match).toMatchObject({
+      labelSelector: {
+        matchExpressions: [{ key: 'security.deckhouse.io/skip-pss-check', operator: 'NotIn', values: ['true'] }],
+      },
+    });
   });
 
   it('every object is labelled as managed by gatewright, with its owner and a spec hash', () => {
     for (const o of result.objects) {
       expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('gatewright');
-      expect(o.metadata.labels?.['gatewright.dev/owner-kind']).toMatch(/^(SecurityPolicy|OperationPolicy|PodSecurityStandard|Library)$/);
+      expect(o.metadata.labels?.['gatewright.dev/owner-kind']).toMatch(
+        /^(SecurityPolicy|OperationPolicy|PodSecurityStandard|Library)$/,
+      );
       expect(o.metadata.annotations?.['gatewright.dev/spec-hash']).toBe(specHash(o.spec));
     }
   });
 
   it('emits exactly the templates the constraints use, and the sync set they need', () => {
-    const templateKinds = result.objects.filter((o) => o.kind === 'ConstraintTemplate').map((t) => (t.spec as { crd: { spec: { names: { kind: string } } } }).crd.spec.names.kind);
+    const templateKinds = result.objects
+      .filter((o) => o.kind === 'ConstraintTemplate')
+      .map((t) => (t.spec as { crd: { spec: { names: { kind: string } } } }).crd.spec.names.kind);
     expect(templateKinds.sort()).toEqual([...new Set(constraints(result.objects).map((c) => c.kind))].sort());
     expect(templateKinds).not.toContain('D8GpuResourceRestriction');
-    expect(find(result.objects, 'SyncSet', 'gatewright')?.spec).toEqual({ gvks: [{ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' }] });
+    expect(find(result.objects, 'SyncSet', 'gatewright')?.spec).toEqual({
+      gvks: [{ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' }],
+    });
   });
 });
 
 describe('settings and namespaces', () => {
-  const mc = (settings: unknown) => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'admission-policy-engine' }, spec: { settings } });
+  const mc = (settings: unknown) => ({
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name: 'admission-policy-engine' },
+    spec: { settings },
+  });
 
   it('a namespace labelled with another action adds a set for it', () => {
-    const result = compile(input({ policies: [], namespaces: [{ name: 'a', labels: { 'security.deckhouse.io/pod-policy-action': 'warn' } }] }));
+    const result = compile(
+      input({
+        policies: [],
+        namespaces: [{ name: 'a', labels: { 'security.deckhouse.io/pod-policy-action': 'warn' } }],
+      }),
+    );
     expect([...result.policies.keys()].sort()).toEqual([
-      'PodSecurityStandard/baseline-deny', 'PodSecurityStandard/baseline-warn', 'PodSecurityStandard/restricted-deny', 'PodSecurityStandard/restricted-warn',
+      'PodSecurityStandard/baseline-deny',
+      'PodSecurityStandard/baseline-warn',
+      'PodSecurityStandard/restricted-deny',
+      'PodSecurityStandard/restricted-warn',
     ]);
-    expect(find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-warn')?.spec?.enforcementAction).toBe('warn');
+    expect(
+      find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-warn')?.spec?.enforcementAction,
+    ).toBe('warn');
   });
 
   it('controllerValidation false: pod-spec checks match Pods only', () => {
     const result = compile(input({ moduleConfig: mc({ podSecurityStandards: { controllerValidation: false } }) }));
-    expect(find(result.objects, 'D8AllowedRepos', 'common')?.spec?.match).toMatchObject({ kinds: [{ apiGroups: [''], kinds: ['Pod'] }] });
+    expect(find(result.objects, 'D8AllowedRepos', 'common')?.spec?.match).toMatchObject({
+      kinds: [{ apiGroups: [''], kinds: ['Pod'] }],
+    });
   });
 
   it('the default action and exempt namespaces come from the module config', () => {
-    const result = compile(input({ policies: [], moduleConfig: mc({ podSecurityStandards: { enforcementAction: 'Dryrun' }, exemptNamespaces: ['infra-*'] }) }));
+    const result = compile(
+      input({
+        policies: [],
+        moduleConfig: mc({ podSecurityStandards: { enforcementAction: 'Dryrun' }, exemptNamespaces: ['infra-*'] }),
+      }),
+    );
     const c = find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-dryrun-default');
     expect(c?.spec).toMatchObject({ enforcementAction: 'dryrun', match: { excludedNamespaces: ['infra-*'] } });
   });
 
   it('invalid settings are reported under the ModuleConfig key', () => {
     const result = compile(input({ moduleConfig: mc({ podSecurityStandards: { defaultPolicy: 'Strict' } }) }));
-    expect(result.invalid.get('ModuleConfig/admission-policy-engine')?.[0]).toMatch(/defaultPolicy: Unsupported value: "Strict"/);
+    expect(result.invalid.get('ModuleConfig/admission-policy-engine')?.[0]).toMatch(
+      /defaultPolicy: Unsupported value: "Strict"/,
+    );
   });
 });
 
@@ -130,7 +203,14 @@ describe('invalid policies', () => {
   });
 
   it('duplicate names are an error for both', () => {
-    const result = compile(input({ policies: [operationPolicy('twice', { allowedRepos: ['a.io'] }), operationPolicy('twice', { allowedRepos: ['b.io'] })] }));
+    const result = compile(
+      input({
+        policies: [
+          operationPolicy('twice', { allowedRepos: ['a.io'] }),
+          operationPolicy('twice', { allowedRepos: ['b.io'] }),
+        ],
+      }),
+    );
     expect(result.invalid.get('OperationPolicy/twice')?.join('\n')).toMatch(/Duplicate value: "twice"/);
     expect(find(result.objects, 'D8AllowedRepos', 'twice')).toBeUndefined();
   });
@@ -141,16 +221,32 @@ describe('invalid policies', () => {
 const label = fc.stringMatching(/^[a-z]([a-z0-9-]{0,7}[a-z0-9])?$/);
 const namespaceArb = fc.record({
   name: label,
-  labels: fc.record({ 'security.deckhouse.io/pod-policy-action': fc.constantFrom('deny', 'warn', 'dryrun', 'bogus') }, { requiredKeys: [] }),
+  labels: fc.record(
+    { 'security.deckhouse.io/pod-policy-action': fc.constantFrom('deny', 'warn', 'dryrun', 'bogus') },
+    { requiredKeys: [] },
+  ),
 });
 const marker = fc.stringMatching(/^[a-z]{6,10}$/).map((s) => `zq${s}`);
 const policyArb = fc.oneof(
-  fc.record({ name: label, host: fc.boolean(), path: marker, repo: marker }).map((p) =>
-    securityPolicy(`s-${p.name}`, { allowHostPID: p.host, allowedHostPaths: [{ pathPrefix: `/${p.path}` }], allowedAppArmor: [`localhost/${p.repo}`], seLinux: [{ type: p.path }] }),
-  ),
-  fc.record({ name: label, repo: marker, tag: marker }).map((p) =>
-    operationPolicy(`o-${p.name}`, { allowedRepos: [`${p.repo}.example.com`], disallowedImageTags: [p.tag], requiredLabels: { labels: [{ key: p.tag, allowedRegex: `^${p.repo}$` }], watchKinds: ['apps/Deployment'] } }),
-  ),
+  fc
+    .record({ name: label, host: fc.boolean(), path: marker, repo: marker })
+    .map((p) =>
+      securityPolicy(`s-${p.name}`, {
+        allowHostPID: p.host,
+        allowedHostPaths: [{ pathPrefix: `/${p.path}` }],
+        allowedAppArmor: [`localhost/${p.repo}`],
+        seLinux: [{ type: p.path }],
+      }),
+    ),
+  fc
+    .record({ name: label, repo: marker, tag: marker })
+    .map((p) =>
+      operationPolicy(`o-${p.name}`, {
+        allowedRepos: [`${p.repo}.example.com`],
+        disallowedImageTags: [p.tag],
+        requiredLabels: { labels: [{ key: p.tag, allowedRegex: `^${p.repo}$` }], watchKinds: ['apps/Deployment'] },
+      }),
+    ),
 );
 const uniqueByName = (ps: Record<string, unknown>[]) => {
   const seen = new Set<string>();
@@ -163,23 +259,36 @@ const uniqueByName = (ps: Record<string, unknown>[]) => {
 describe('properties', () => {
   it('the same input gives byte-identical output', () => {
     fc.assert(
-      fc.property(fc.array(policyArb, { maxLength: 6 }), fc.array(namespaceArb, { maxLength: 5 }), (policies, namespaces) => {
-        const a = compile({ policies, namespaces, library });
-        const b = compile({ policies: structuredClone(policies), namespaces: structuredClone(namespaces), library });
-        expect(JSON.stringify(a.objects)).toBe(JSON.stringify(b.objects));
-      }),
+      fc.property(
+        fc.array(policyArb, { maxLength: 6 }),
+        fc.array(namespaceArb, { maxLength: 5 }),
+        (policies, namespaces) => {
+          const a = compile({ policies, namespaces, library });
+          const b = compile({ policies: structuredClone(policies), namespaces: structuredClone(namespaces), library });
+          expect(JSON.stringify(a.objects)).toBe(JSON.stringify(b.objects));
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('permuting policies and namespaces changes nothing', () => {
     fc.assert(
-      fc.property(fc.array(policyArb, { maxLength: 6 }).map(uniqueByName), fc.array(namespaceArb, { maxLength: 5 }), fc.nat(), (policies, namespaces, seed) => {
-        const shuffle = <T>(xs: T[]): T[] => xs.map((x, i) => [x, (i * 7919 + seed) % 101] as const).sort((p, q) => p[1] - q[1]).map((p) => p[0]);
-        const a = compile({ policies, namespaces, library });
-        const b = compile({ policies: shuffle(policies), namespaces: shuffle(namespaces), library });
-        expect(JSON.stringify(b.objects)).toBe(JSON.stringify(a.objects));
-      }),
+      fc.property(
+        fc.array(policyArb, { maxLength: 6 }).map(uniqueByName),
+        fc.array(namespaceArb, { maxLength: 5 }),
+        fc.nat(),
+        (policies, namespaces, seed) => {
+          const shuffle = <T>(xs: T[]): T[] =>
+            xs
+              .map((x, i) => [x, (i * 7919 + seed) % 101] as const)
+              .sort((p, q) => p[1] - q[1])
+              .map((p) => p[0]);
+          const a = compile({ policies, namespaces, library });
+          const b = compile({ policies: shuffle(policies), namespaces: shuffle(namespaces), library });
+          expect(JSON.stringify(b.objects)).toBe(JSON.stringify(a.objects));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -197,7 +306,9 @@ describe('properties', () => {
         expect(result.invalid.size).toBe(0);
         expect(strings.filter((s) => rego.includes(s))).toEqual([]);
         // …while they do reach the constraints, as parameters.
-        const params = JSON.stringify(result.objects.filter((o) => o.apiVersion.startsWith('constraints.')).map((c) => c.spec));
+        const params = JSON.stringify(
+          result.objects.filter((o) => o.apiVersion.startsWith('constraints.')).map((c) => c.spec),
+        );
         expect(strings.filter((s) => !params.includes(s))).toEqual([]);
       }),
       { numRuns: 60 },

@@ -20,52 +20,86 @@ describe('SecurityPolicy render rules', () => {
   it('host PID/IPC: only an explicit false is a check; the other stays allowed', () => {
     expect(s.hostProcessesRule({})).toBeUndefined();
     expect(s.hostProcessesRule({ allowHostPID: true, allowHostIPC: true })).toBeUndefined();
-    expect(s.hostProcessesRule({ allowHostPID: false })).toMatchObject({ kind: 'D8HostProcesses', parameters: { allowHostPID: false, allowHostIPC: true } });
+    expect(s.hostProcessesRule({ allowHostPID: false })).toMatchObject({
+      kind: 'D8HostProcesses',
+      parameters: { allowHostPID: false, allowHostIPC: true },
+    });
   });
 
   it('host network: false alone leaves ports open; ports alone leave hostNetwork allowed', () => {
     expect(s.hostNetworkRule({})).toBeUndefined();
-    expect(s.hostNetworkRule({ allowHostNetwork: false })).toMatchObject({ parameters: { allowHostNetwork: false, ranges: s.ALL_PORTS } });
-    expect(s.hostNetworkRule({ allowedHostPorts: [{ min: 80, max: 80 }] })).toMatchObject({ parameters: { allowHostNetwork: true, ranges: [{ min: 80, max: 80 }] } });
+    expect(s.hostNetworkRule({ allowHostNetwork: false })).toMatchObject({
+      parameters: { allowHostNetwork: false, ranges: s.ALL_PORTS },
+    });
+    expect(s.hostNetworkRule({ allowedHostPorts: [{ min: 80, max: 80 }] })).toMatchObject({
+      parameters: { allowHostNetwork: true, ranges: [{ min: 80, max: 80 }] },
+    });
     expect(s.hostNetworkRule({ allowedHostPorts: [] })).toMatchObject({ parameters: { ranges: [] } });
   });
 
   it('booleans that only check when set one way', () => {
     expect(s.readOnlyRootFilesystemRule({ readOnlyRootFilesystem: false })).toBeUndefined();
-    expect(s.readOnlyRootFilesystemRule({ readOnlyRootFilesystem: true })).toMatchObject({ kind: 'D8ReadOnlyRootFilesystem' });
+    expect(s.readOnlyRootFilesystemRule({ readOnlyRootFilesystem: true })).toMatchObject({
+      kind: 'D8ReadOnlyRootFilesystem',
+    });
     expect(s.automountServiceAccountTokenRule({ automountServiceAccountToken: true })).toBeUndefined();
-    expect(s.automountServiceAccountTokenRule({ automountServiceAccountToken: false })).toMatchObject({ kind: 'D8AutomountServiceAccountTokenPod' });
+    expect(s.automountServiceAccountTokenRule({ automountServiceAccountToken: false })).toMatchObject({
+      kind: 'D8AutomountServiceAccountTokenPod',
+    });
     expect(s.rbacWildcardsRule({})).toBeUndefined();
-    expect(s.rbacWildcardsRule({ allowRbacWildcards: false })?.matchKinds).toEqual([{ apiGroups: ['rbac.authorization.k8s.io'], kinds: ['Role', 'RoleBinding'] }]);
+    expect(s.rbacWildcardsRule({ allowRbacWildcards: false })?.matchKinds).toEqual([
+      { apiGroups: ['rbac.authorization.k8s.io'], kinds: ['Role', 'RoleBinding'] },
+    ]);
     expect(s.wildcardDomainsRule({ blockWildcardDomains: false })).toBeUndefined();
-    expect(s.wildcardDomainsRule({ blockWildcardDomains: true })?.matchKinds).toEqual([{ apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] }]);
+    expect(s.wildcardDomainsRule({ blockWildcardDomains: true })?.matchKinds).toEqual([
+      { apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] },
+    ]);
   });
 
   it('lists: omitted is no check, an explicit empty list is the strictest check, * is no check', () => {
     expect(s.hostPathsRule({})).toBeUndefined();
     expect(s.hostPathsRule({ allowedHostPaths: [] })).toMatchObject({ parameters: { allowedHostPaths: [] } });
-    expect(s.hostPathsRule({ allowedHostPaths: [{ pathPrefix: '/var/log' }] })).toMatchObject({ parameters: { allowedHostPaths: [{ pathPrefix: '/var/log', readOnly: false }] } });
+    expect(s.hostPathsRule({ allowedHostPaths: [{ pathPrefix: '/var/log' }] })).toMatchObject({
+      parameters: { allowedHostPaths: [{ pathPrefix: '/var/log', readOnly: false }] },
+    });
     expect(s.volumesRule({ allowedVolumes: ['*'] })).toBeUndefined();
     expect(s.volumesRule({ allowedVolumes: [] })).toMatchObject({ parameters: { volumes: [] } });
     expect(s.clusterRolesRule({ allowedClusterRoles: ['*'] })).toBeUndefined();
-    expect(s.clusterRolesRule({ allowedClusterRoles: ['view'] })).toMatchObject({ parameters: { allowedClusterRoles: ['view'] } });
-    expect(s.flexVolumesRule({ allowedFlexVolumes: [{ driver: 'vmware' }] })).toMatchObject({ kind: 'D8AllowedFlexVolumes' });
-    expect(s.appArmorRule({ allowedAppArmor: ['runtime/default'] })).toMatchObject({ parameters: { allowedProfiles: ['runtime/default'] } });
-    expect(s.seLinuxRule({ seLinux: [{ type: 'container_t' }] })).toMatchObject({ parameters: { allowedSELinuxOptions: [{ type: 'container_t' }] } });
-    expect(s.serviceTypesRule({ allowedServiceTypes: ['ClusterIP'] })?.matchKinds).toEqual([{ apiGroups: [''], kinds: ['Service'] }]);
+    expect(s.clusterRolesRule({ allowedClusterRoles: ['view'] })).toMatchObject({
+      parameters: { allowedClusterRoles: ['view'] },
+    });
+    expect(s.flexVolumesRule({ allowedFlexVolumes: [{ driver: 'vmware' }] })).toMatchObject({
+      kind: 'D8AllowedFlexVolumes',
+    });
+    expect(s.appArmorRule({ allowedAppArmor: ['runtime/default'] })).toMatchObject({
+      parameters: { allowedProfiles: ['runtime/default'] },
+    });
+    expect(s.seLinuxRule({ seLinux: [{ type: 'container_t' }] })).toMatchObject({
+      parameters: { allowedSELinuxOptions: [{ type: 'container_t' }] },
+    });
+    expect(s.serviceTypesRule({ allowedServiceTypes: ['ClusterIP'] })?.matchKinds).toEqual([
+      { apiGroups: [''], kinds: ['Service'] },
+    ]);
   });
 
   it('capabilities: ALL with nothing to drop is no check; drop alone keeps additions open', () => {
     expect(s.capabilitiesRule({})).toBeUndefined();
     expect(s.capabilitiesRule({ allowedCapabilities: ['ALL'] })).toBeUndefined();
     expect(s.capabilitiesRule({ allowedCapabilities: ['ALL'], requiredDropCapabilities: [] })).toBeUndefined();
-    expect(s.capabilitiesRule({ requiredDropCapabilities: ['ALL'] })).toMatchObject({ name: 'requiredDropCapabilities', parameters: { allowedCapabilities: ['ALL'], requiredDropCapabilities: ['ALL'] } });
-    expect(s.capabilitiesRule({ allowedCapabilities: [] })).toMatchObject({ parameters: { allowedCapabilities: [], requiredDropCapabilities: [] } });
+    expect(s.capabilitiesRule({ requiredDropCapabilities: ['ALL'] })).toMatchObject({
+      name: 'requiredDropCapabilities',
+      parameters: { allowedCapabilities: ['ALL'], requiredDropCapabilities: ['ALL'] },
+    });
+    expect(s.capabilitiesRule({ allowedCapabilities: [] })).toMatchObject({
+      parameters: { allowedCapabilities: [], requiredDropCapabilities: [] },
+    });
   });
 
   it('procMount: Unmasked admits everything, so only Default is a check', () => {
     expect(s.procMountRule({ allowedProcMount: 'Unmasked' })).toBeUndefined();
-    expect(s.procMountRule({ allowedProcMount: 'Default' })).toMatchObject({ parameters: { allowedProcMount: 'Default' } });
+    expect(s.procMountRule({ allowedProcMount: 'Default' })).toMatchObject({
+      parameters: { allowedProcMount: 'Default' },
+    });
   });
 
   it('users: RunAsAny strategies are dropped, the rest kept', () => {
@@ -79,19 +113,29 @@ describe('SecurityPolicy render rules', () => {
 
   it('sysctls: * with nothing forbidden is no check; forbidden alone keeps the rest allowed', () => {
     expect(s.sysctlsRule({ allowedUnsafeSysctls: ['*'] })).toBeUndefined();
-    expect(s.sysctlsRule({ forbiddenSysctls: ['kernel.*'] })).toMatchObject({ parameters: { allowedSysctls: ['*'], forbiddenSysctls: ['kernel.*'] } });
-    expect(s.sysctlsRule({ allowedUnsafeSysctls: ['kernel.msg*'] })).toMatchObject({ parameters: { allowedSysctls: ['kernel.msg*'], forbiddenSysctls: [] } });
+    expect(s.sysctlsRule({ forbiddenSysctls: ['kernel.*'] })).toMatchObject({
+      parameters: { allowedSysctls: ['*'], forbiddenSysctls: ['kernel.*'] },
+    });
+    expect(s.sysctlsRule({ allowedUnsafeSysctls: ['kernel.msg*'] })).toMatchObject({
+      parameters: { allowedSysctls: ['kernel.msg*'], forbiddenSysctls: [] },
+    });
   });
 
   it('seccomp: * in both lists is no check', () => {
-    expect(s.seccompRule({ seccompProfiles: { allowedProfiles: ['*'], allowedLocalhostFiles: ['*'] } })).toBeUndefined();
+    expect(
+      s.seccompRule({ seccompProfiles: { allowedProfiles: ['*'], allowedLocalhostFiles: ['*'] } }),
+    ).toBeUndefined();
     expect(s.seccompRule({ seccompProfiles: {} })).toBeUndefined();
-    expect(s.seccompRule({ seccompProfiles: { allowedProfiles: ['RuntimeDefault'] } })).toMatchObject({ parameters: { allowedProfiles: ['RuntimeDefault'], allowedLocalhostFiles: [] } });
+    expect(s.seccompRule({ seccompProfiles: { allowedProfiles: ['RuntimeDefault'] } })).toMatchObject({
+      parameters: { allowedProfiles: ['RuntimeDefault'], allowedLocalhostFiles: [] },
+    });
   });
 
   it('image signatures are reported as not enforced, never silently ignored', () => {
     expect(s.unsupportedSecurityFields({})).toEqual([]);
-    expect(s.unsupportedSecurityFields({ verifyImageSignatures: [{ reference: 'r/*', publicKeys: ['k'] }] })[0]?.field).toBe('verifyImageSignatures');
+    expect(
+      s.unsupportedSecurityFields({ verifyImageSignatures: [{ reference: 'r/*', publicKeys: ['k'] }] })[0]?.field,
+    ).toBe('verifyImageSignatures');
   });
 
   it('an empty policy still forbids privileged containers and privilege escalation (DVP), marked implicit', () => {
@@ -104,26 +148,58 @@ describe('SecurityPolicy render rules', () => {
 
 describe('OperationPolicy render rules', () => {
   it('each field present is one check with DVP parameter names', () => {
-    expect(o.allowedReposRule({ allowedRepos: ['r.example.com'] })).toEqual({ name: 'allowedRepos', kind: 'D8AllowedRepos', parameters: { repos: ['r.example.com'] } });
-    expect(o.disallowedTagsRule({ disallowedImageTags: ['latest'] })).toMatchObject({ kind: 'D8DisallowedTags', parameters: { tags: ['latest'] } });
-    expect(o.requiredProbesRule({ requiredProbes: ['livenessProbe'] })).toMatchObject({ parameters: { probes: ['livenessProbe'] } });
+    expect(o.allowedReposRule({ allowedRepos: ['r.example.com'] })).toEqual({
+      name: 'allowedRepos',
+      kind: 'D8AllowedRepos',
+      parameters: { repos: ['r.example.com'] },
+    });
+    expect(o.disallowedTagsRule({ disallowedImageTags: ['latest'] })).toMatchObject({
+      kind: 'D8DisallowedTags',
+      parameters: { tags: ['latest'] },
+    });
+    expect(o.requiredProbesRule({ requiredProbes: ['livenessProbe'] })).toMatchObject({
+      parameters: { probes: ['livenessProbe'] },
+    });
     expect(o.imagePullPolicyRule({ imagePullPolicy: 'Always' })).toMatchObject({ parameters: { policy: 'Always' } });
-    expect(o.priorityClassRule({ priorityClassNames: ['p'] })).toMatchObject({ parameters: { priorityClassNames: ['p'] } });
-    expect(o.disallowedCustomResourcesRule({ disallowedCustomResources: ['a'] })).toMatchObject({ parameters: { resourcePatterns: ['a'] } });
-    expect(o.gpuResourceRule({ gpuResourceRestriction: { namespaceLabel: { key: 'k', value: 'v' }, gpuResourcePatterns: ['x'] } })).toMatchObject({ kind: 'D8GpuResourceRestriction' });
+    expect(o.priorityClassRule({ priorityClassNames: ['p'] })).toMatchObject({
+      parameters: { priorityClassNames: ['p'] },
+    });
+    expect(o.disallowedCustomResourcesRule({ disallowedCustomResources: ['a'] })).toMatchObject({
+      parameters: { resourcePatterns: ['a'] },
+    });
+    expect(
+      o.gpuResourceRule({
+        gpuResourceRestriction: { namespaceLabel: { key: 'k', value: 'v' }, gpuResourcePatterns: ['x'] },
+      }),
+    ).toMatchObject({ kind: 'D8GpuResourceRestriction' });
   });
 
   it('requiredResources keeps only non-empty lists, and none is no check', () => {
-    expect(o.requiredResourcesRule({ requiredResources: { limits: ['memory'], requests: [] } })).toMatchObject({ parameters: { limits: ['memory'] } });
+    expect(o.requiredResourcesRule({ requiredResources: { limits: ['memory'], requests: [] } })).toMatchObject({
+      parameters: { limits: ['memory'] },
+    });
     expect(o.requiredResourcesRule({ requiredResources: { limits: [] } })).toBeUndefined();
   });
 
   it('kinds of non-pod checks', () => {
-    expect(o.revisionHistoryRule({ maxRevisionHistoryLimit: 0 })).toMatchObject({ parameters: { limit: 0 }, matchKinds: [{ apiGroups: ['apps'], kinds: ['DaemonSet', 'Deployment', 'StatefulSet'] }] });
-    expect(o.ingressClassRule({ ingressClassNames: ['nginx'] })?.matchKinds).toEqual([{ apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] }]);
-    expect(o.storageClassRule({ storageClassNames: ['fast'] })?.matchKinds).toEqual([{ apiGroups: [''], kinds: ['PersistentVolumeClaim'] }]);
-    expect(o.replicaLimitsRule({ replicaLimits: { maxReplicas: 3 } })).toMatchObject({ parameters: { ranges: [{ maxReplicas: 3 }] } });
-    expect(o.requiredLabelsRule({ requiredLabels: { labels: [{ key: 'app' }], watchKinds: ['apps/Deployment', '/Pod', 'apps/StatefulSet'] } })?.matchKinds).toEqual([
+    expect(o.revisionHistoryRule({ maxRevisionHistoryLimit: 0 })).toMatchObject({
+      parameters: { limit: 0 },
+      matchKinds: [{ apiGroups: ['apps'], kinds: ['DaemonSet', 'Deployment', 'StatefulSet'] }],
+    });
+    expect(o.ingressClassRule({ ingressClassNames: ['nginx'] })?.matchKinds).toEqual([
+      { apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] },
+    ]);
+    expect(o.storageClassRule({ storageClassNames: ['fast'] })?.matchKinds).toEqual([
+      { apiGroups: [''], kinds: ['PersistentVolumeClaim'] },
+    ]);
+    expect(o.replicaLimitsRule({ replicaLimits: { maxReplicas: 3 } })).toMatchObject({
+      parameters: { ranges: [{ maxReplicas: 3 }] },
+    });
+    expect(
+      o.requiredLabelsRule({
+        requiredLabels: { labels: [{ key: 'app' }], watchKinds: ['apps/Deployment', '/Pod', 'apps/StatefulSet'] },
+      })?.matchKinds,
+    ).toEqual([
       { apiGroups: [''], kinds: ['Pod'] },
       { apiGroups: ['apps'], kinds: ['Deployment', 'StatefulSet'] },
     ]);
@@ -132,7 +208,9 @@ describe('OperationPolicy render rules', () => {
   it('booleans check only when true; empty tolerations are no check', () => {
     expect(o.dnsPolicyRule({ checkHostNetworkDNSPolicy: false })).toBeUndefined();
     expect(o.dnsPolicyRule({ checkHostNetworkDNSPolicy: true })).toMatchObject({ kind: 'D8DNSPolicy' });
-    expect(o.containerDuplicatesRule({ checkContainerDuplicates: true })).toMatchObject({ kind: 'D8ContainerDuplicates' });
+    expect(o.containerDuplicatesRule({ checkContainerDuplicates: true })).toMatchObject({
+      kind: 'D8ContainerDuplicates',
+    });
     expect(o.disallowedTolerationsRule({ disallowedTolerations: [] })).toBeUndefined();
   });
 });
@@ -140,12 +218,27 @@ describe('OperationPolicy render rules', () => {
 describe('match translation', () => {
   it('workload kinds follow controllerValidation, without ReplicaSet', () => {
     expect(workloadKinds(false)).toEqual([{ apiGroups: [''], kinds: ['Pod'] }]);
-    expect(workloadKinds(true).flatMap((k) => k.kinds)).toEqual(['Pod', 'DaemonSet', 'Deployment', 'StatefulSet', 'ReplicationController', 'CronJob', 'Job']);
+    expect(workloadKinds(true).flatMap((k) => k.kinds)).toEqual([
+      'Pod',
+      'DaemonSet',
+      'Deployment',
+      'StatefulSet',
+      'ReplicationController',
+      'CronJob',
+      'Job',
+    ]);
   });
 
   it('matchNames → namespaces, excludeNames + exempt → excludedNamespaces, selectors pass through', () => {
     const m = constraintMatch(
-      { namespaceSelector: { matchNames: ['prod-*'], excludeNames: ['prod-legacy'], labelSelector: { matchLabels: { b: '2', a: '1' } } }, labelSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } },
+      {
+        namespaceSelector: {
+          matchNames: ['prod-*'],
+          excludeNames: ['prod-legacy'],
+          labelSelector: { matchLabels: { b: '2', a: '1' } },
+        },
+        labelSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+      },
       [{ apiGroups: [''], kinds: ['Pod'] }],
       ['kube-system', 'd8-*'],
       true,
@@ -162,7 +255,9 @@ describe('match translation', () => {
   });
 
   it('watchKinds group by API group', () => {
-    expect(watchKindsToMatch(['networking.k8s.io/Ingress'])).toEqual([{ apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] }]);
+    expect(watchKindsToMatch(['networking.k8s.io/Ingress'])).toEqual([
+      { apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] },
+    ]);
   });
 });
 
@@ -177,8 +272,14 @@ describe('Pod Security Standards sets', () => {
   it('default Baseline: unlabelled namespaces get baseline; restricted only by label', () => {
     const sets = standardSets('Baseline', 'deny', ['deny']);
     expect(sets.map((x) => [x.name, x.namespaceSelector.matchExpressions])).toEqual([
-      ['d8-pod-security-baseline-deny-default', [{ key: 'security.deckhouse.io/pod-policy', operator: 'NotIn', values: ['privileged'] }]],
-      ['d8-pod-security-restricted-deny-default', [{ key: 'security.deckhouse.io/pod-policy', operator: 'In', values: ['restricted'] }]],
+      [
+        'd8-pod-security-baseline-deny-default',
+        [{ key: 'security.deckhouse.io/pod-policy', operator: 'NotIn', values: ['privileged'] }],
+      ],
+      [
+        'd8-pod-security-restricted-deny-default',
+        [{ key: 'security.deckhouse.io/pod-policy', operator: 'In', values: ['restricted'] }],
+      ],
     ]);
   });
 
@@ -196,18 +297,34 @@ describe('Pod Security Standards sets', () => {
 
   it('several actions: the default set excludes namespaces labelled with another action', () => {
     const sets = standardSets('Baseline', 'deny', ['deny', 'warn']);
-    expect(sets.filter((x) => x.standard === 'baseline').map((x) => [x.name, x.namespaceSelector.matchExpressions[1]])).toEqual([
-      ['d8-pod-security-baseline-deny-default', { key: 'security.deckhouse.io/pod-policy-action', operator: 'NotIn', values: ['warn'] }],
-      ['d8-pod-security-baseline-warn', { key: 'security.deckhouse.io/pod-policy-action', operator: 'In', values: ['warn'] }],
+    expect(
+      sets.filter((x) => x.standard === 'baseline').map((x) => [x.name, x.namespaceSelector.matchExpressions[1]]),
+    ).toEqual([
+      [
+        'd8-pod-security-baseline-deny-default',
+        { key: 'security.deckhouse.io/pod-policy-action', operator: 'NotIn', values: ['warn'] },
+      ],
+      [
+        'd8-pod-security-baseline-warn',
+        { key: 'security.deckhouse.io/pod-policy-action', operator: 'In', values: ['warn'] },
+      ],
     ]);
   });
 
   it('baseline host ports come from knownRanges; restricted adds the restricted controls', () => {
     const baseline = standardChecks('baseline', { knownHostPortRanges: [{ min: 80, max: 80 }] });
-    expect(baseline.find((c) => c.kind === 'D8HostNetwork')?.parameters).toEqual({ allowHostNetwork: false, ranges: [{ min: 80, max: 80 }] });
+    expect(baseline.find((c) => c.kind === 'D8HostNetwork')?.parameters).toEqual({
+      allowHostNetwork: false,
+      ranges: [{ min: 80, max: 80 }],
+    });
     expect(baseline.map((c) => c.kind)).toContain('D8WindowsHostProcess');
     expect(standardChecks('restricted', { knownHostPortRanges: [] }).map((c) => c.kind)).toEqual([
-      'D8AllowedCapabilities', 'D8AllowPrivilegeEscalation', 'D8AllowedVolumeTypes', 'D8AllowedUsers', 'D8AllowedSeccompProfiles', 'D8AllowedProcMount',
+      'D8AllowedCapabilities',
+      'D8AllowPrivilegeEscalation',
+      'D8AllowedVolumeTypes',
+      'D8AllowedUsers',
+      'D8AllowedSeccompProfiles',
+      'D8AllowedProcMount',
     ]);
   });
 });
