@@ -301,7 +301,9 @@ type Report = (path: string, rule: string, message: string) => void;
 
 const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
 const SYSCTL_GLOB = /^([a-z0-9_*][a-z0-9_*-]*)([./][a-z0-9_*][a-z0-9_*-]*)*$/;
-const APPARMOR_PROFILE = /^(runtime\/default|unconfined|localhost\/[^\s]+|\*)$/;
+// Globs are matched with OPA's glob.match: only `*` is meant as a wildcard, so ? [ ] { } and \ are refused.
+const APPARMOR_PROFILE = /^(runtime\/default|unconfined|localhost\/[^\s?[\]{}\\]+|\*)$/;
+const FILE_GLOB = /^[^\s?[\]{}\\]+$/;
 const NAME_GLOB = /^[a-zA-Z0-9*:._-]+$/;
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*\/?$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

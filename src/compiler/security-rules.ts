@@ -174,6 +174,9 @@ export const sysctlsRule: Rule = (p) => {
   };
 };
 
+/** Every seccomp profile by name, which (unlike `*`) leaves Localhost files to allowedLocalhostFiles. */
+export const ANY_PROFILE_BUT_OTHER_FILES = ['RuntimeDefault', 'Unconfined', 'Localhost', 'undefined', ''];
+
 // `*` in both lists admits every profile (DVP clears it).
 export const seccompRule: Rule = (p) => {
   const s = p.seccompProfiles;
@@ -182,7 +185,11 @@ export const seccompRule: Rule = (p) => {
   return {
     name: 'seccompProfiles',
     kind: 'D8AllowedSeccompProfiles',
-    parameters: { allowedProfiles: s.allowedProfiles ?? ['*'], allowedLocalhostFiles: s.allowedLocalhostFiles ?? [] },
+    // Only allowedLocalhostFiles written: every profile stays allowed, and Localhost only with those files.
+    parameters: {
+      allowedProfiles: s.allowedProfiles ?? ANY_PROFILE_BUT_OTHER_FILES,
+      allowedLocalhostFiles: s.allowedLocalhostFiles ?? [],
+    },
   };
 };
 

@@ -209,6 +209,14 @@ export const BAD_OBJECTS: BadObject[] = [
       /spec\.policies\.allowedAppArmor\[0\]: Invalid value: "docker-default": must be runtime\/default, unconfined or localhost\/<profile>/,
   },
   {
+    name: 'seccomp file glob with OPA glob syntax',
+    object: securityPolicy('bad-seccomp-file', {
+      seccompProfiles: { allowedProfiles: ['Localhost'], allowedLocalhostFiles: ['profiles/[ab].json'] },
+    }),
+    validate:
+      /spec\.policies\.seccompProfiles\.allowedLocalhostFiles\[0\]: Invalid value: "profiles\/\[ab\]\.json": must be a profile file path/,
+  },
+  {
     name: 'bad sysctl glob',
     object: securityPolicy('bad-sysctl', { allowedUnsafeSysctls: ['kernel msgmax'] }),
     validate: /spec\.policies\.allowedUnsafeSysctls\[0\]: Invalid value: "kernel msgmax": must be a sysctl name/,

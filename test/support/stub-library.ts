@@ -16,13 +16,16 @@ export const ALL_KINDS = [
 /** Kinds whose stub Rego reads SecurityPolicyExceptions or Namespaces from the inventory, as the real ones do. */
 const READS_EXCEPTIONS = new Set(['D8PrivilegedContainer', 'D8HostNetwork']);
 const READS_NAMESPACES = new Set(['D8GpuResourceRestriction']);
+const READS_SERVICE_ACCOUNTS = new Set(['D8AutomountServiceAccountTokenPod']);
 
 export function stubTemplate(kind: string): K8sObject {
   const reads = READS_EXCEPTIONS.has(kind)
     ? 'x := data.inventory.namespace["ns"]["deckhouse.io/v1alpha1"].SecurityPolicyException'
     : READS_NAMESPACES.has(kind)
       ? 'x := data.inventory.cluster.v1.Namespace'
-      : 'x := 1';
+      : READS_SERVICE_ACCOUNTS.has(kind)
+        ? 'x := data.inventory.namespace["ns"].v1.ServiceAccount'
+        : 'x := 1';
   return {
     apiVersion: 'templates.gatekeeper.sh/v1',
     kind: 'ConstraintTemplate',

@@ -182,6 +182,25 @@ describe('settings and namespaces', () => {
     expect(c?.spec).toMatchObject({ enforcementAction: 'dryrun', match: { excludedNamespaces: ['infra-*'] } });
   });
 
+  it('the sync set covers ServiceAccounts and Namespaces when the emitted templates read them', () => {
+    const p = [
+      securityPolicy('no-token', { automountServiceAccountToken: false }),
+      operationPolicy('gpu', {
+        gpuResourceRestriction: {
+          namespaceLabel: { key: 'gpu', value: 'on' },
+          gpuResourcePatterns: ['^nvidia\\.com/'],
+        },
+      }),
+    ];
+    expect(find(compile(input({ policies: p })).objects, 'SyncSet', 'gatewright')?.spec).toEqual({
+      gvks: [
+        { group: '', version: 'v1', kind: 'Namespace' },
+        { group: '', version: 'v1', kind: 'ServiceAccount' },
+        { group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' },
+      ],
+    });
+  });
+
   it('invalid settings are reported under the ModuleConfig key', () => {
     const result = compile(input({ moduleConfig: mc({ podSecurityStandards: { defaultPolicy: 'Strict' } }) }));
     expect(result.invalid.get('ModuleConfig/admission-policy-engine')?.[0]).toMatch(
@@ -228,25 +247,21 @@ const namespaceArb = fc.record({
 });
 const marker = fc.stringMatching(/^[a-z]{6,10}$/).map((s) => `zq${s}`);
 const policyArb = fc.oneof(
-  fc
-    .record({ name: label, host: fc.boolean(), path: marker, repo: marker })
-    .map((p) =>
-      securityPolicy(`s-${p.name}`, {
-        allowHostPID: p.host,
-        allowedHostPaths: [{ pathPrefix: `/${p.path}` }],
-        allowedAppArmor: [`localhost/${p.repo}`],
-        seLinux: [{ type: p.path }],
-      }),
-    ),
-  fc
-    .record({ name: label, repo: marker, tag: marker })
-    .map((p) =>
-      operationPolicy(`o-${p.name}`, {
-        allowedRepos: [`${p.repo}.example.com`],
-        disallowedImageTags: [p.tag],
-        requiredLabels: { labels: [{ key: p.tag, allowedRegex: `^${p.repo}$` }], watchKinds: ['apps/Deployment'] },
-      }),
-    ),
+  fc.record({ name: label, host: fc.boolean(), path: marker, repo: marker }).map((p) =>
+    securityPolicy(`s-${p.name}`, {
+      allowHostPID: p.host,
+      allowedHostPaths: [{ pathPrefix: `/${p.path}` }],
+      allowedAppArmor: [`localhost/${p.repo}`],
+      seLinux: [{ type: p.path }],
+    }),
+  ),
+  fc.record({ name: label, repo: marker, tag: marker }).map((p) =>
+    operationPolicy(`o-${p.name}`, {
+      allowedRepos: [`${p.repo}.example.com`],
+      disallowedImageTags: [p.tag],
+      requiredLabels: { labels: [{ key: p.tag, allowedRegex: `^${p.repo}$` }], watchKinds: ['apps/Deployment'] },
+    }),
+  ),
 );
 const uniqueByName = (ps: Record<string, unknown>[]) => {
   const seen = new Set<string>();

@@ -126,6 +126,9 @@ describe('SecurityPolicy render rules', () => {
       s.seccompRule({ seccompProfiles: { allowedProfiles: ['*'], allowedLocalhostFiles: ['*'] } }),
     ).toBeUndefined();
     expect(s.seccompRule({ seccompProfiles: {} })).toBeUndefined();
+    expect(s.seccompRule({ seccompProfiles: { allowedLocalhostFiles: ['profiles/*.json'] } })).toMatchObject({
+      parameters: { allowedProfiles: s.ANY_PROFILE_BUT_OTHER_FILES, allowedLocalhostFiles: ['profiles/*.json'] },
+    });
     expect(s.seccompRule({ seccompProfiles: { allowedProfiles: ['RuntimeDefault'] } })).toMatchObject({
       parameters: { allowedProfiles: ['RuntimeDefault'], allowedLocalhostFiles: [] },
     });
