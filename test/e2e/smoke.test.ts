@@ -99,7 +99,7 @@ describe('local control plane: Gatekeeper admission end to end', () => {
   afterAll(async () => {
     if (client === undefined) return;
     // No controller-manager runs, so a deleted namespace would stay Terminating: delete its pods explicitly instead.
-    for (const name of ['warned', 'dryrun', 'compliant']) await client.delete(pod(name, false));
+    for (const name of ['denied', 'compliant', 'warned', 'dryrun']) await client.delete(pod(name, false));
     await client.delete(constraint('deny'));
     await client.delete(template);
   });
