@@ -337,6 +337,16 @@ function securityRules(p: Record<string, unknown>, at: Report): void {
     'allowedVolumes',
     'allowedServiceTypes',
   ]);
+  if (isRecord(p.seccompProfiles)) {
+    const files = p.seccompProfiles.allowedLocalhostFiles;
+    globListRules(
+      files,
+      `${base}.seccompProfiles.allowedLocalhostFiles`,
+      FILE_GLOB,
+      'a profile file path, * as a wildcard (no ? [ ] { } or \\)',
+      at,
+    );
+  }
   if (isRecord(p.seccompProfiles))
     duplicateRules(p.seccompProfiles, `${base}.seccompProfiles`, at, ['allowedProfiles', 'allowedLocalhostFiles']);
 

@@ -278,6 +278,8 @@ function syncSetFor(templates: K8sObject[]): K8sObject | undefined {
   const text = templates.map((t) => JSON.stringify(t.spec)).join('\n');
   if (text.includes('data.inventory.cluster') && text.includes('Namespace'))
     gvks.push({ group: '', version: 'v1', kind: 'Namespace' });
+  // A template that reads ServiceAccounts from the inventory (the automount check, for workload templates).
+  if (text.includes('.ServiceAccount')) gvks.push({ group: '', version: 'v1', kind: 'ServiceAccount' });
   if (text.includes('SecurityPolicyException'))
     gvks.push({ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' });
   if (gvks.length === 0) return undefined;
