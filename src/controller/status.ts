@@ -1,0 +1,233 @@
+// The status gatewright writes on every policy: metav1.Condition-shaped conditions, the checks in force with what
+// Gatekeeper reports about them, and DVP's status.deckhouse fields. Pure: the same inputs give the same status, and
+// timestamps move only when something changed, so an idle cluster gets no status writes.
+import { specHash } from '../compiler/compile.js';
+import type { PolicyResult } from '../compiler/model.js';
+import type { ObservedObject } from './plan.js';
+
+export interface Condition {
+  type: 'Ready' | 'Valid' | 'Progressing' | 'Degraded';
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface CheckStatus {
+  name: string;
+  kind: string;
+  constraint: string;
+  enforced: boolean;
+  violations: number;
+  implicit: boolean;
+}
+
+export interface PolicyStatus {
+  observedGeneration: number;
+  conditions: Condition[];
+  enforcementAction?: string;
+  checkCount: number;
+  checks: CheckStatus[];
+  violations: number;
+  deckhouse: {
+    synced: 'True' | 'False';
+    observed: { lastTimestamp: string; checkSum: string };
+    processed?: { lastTimestamp: string; checkSum: string };
+  };
+}
+
+/** What Gatekeeper reports, as the controller last read it. */
+export interface GatekeeperView {
+  /** The ConstraintTemplate API is served. */
+  installed: boolean;
+  /** Observed ConstraintTemplates by constraint kind. */
+  templates: ReadonlyMap<string, ObservedObject>;
+  /** Observed constraints by `Kind/name`. */
+  constraints: ReadonlyMap<string, ObservedObject>;
+}
+
+interface ByPod {
+  id?: string;
+  observedGeneration?: number;
+  enforced?: boolean;
+  errors?: { code?: string; message?: string }[];
+}
+
+const byPod = (o: ObservedObject | undefined): ByPod[] =>
+  ((o?.status as { byPod?: ByPod[] } | undefined)?.byPod ?? []) as ByPod[];
+
+/** Gatekeeper's errors for a template (Rego that does not compile, …), as it words them. */
+export function templateErrors(t: ObservedObject | undefined): string[] {
+  return byPod(t).flatMap((p) => (p.errors ?? []).map((e) => `${e.code ? `${e.code}: ` : ''}${e.message ?? ''}`));
+}
+
+/** Every Gatekeeper pod has ingested this generation, without errors. */
+export function templateIngested(t: ObservedObject | undefined): boolean {
+  const pods = byPod(t);
+  return (
+    t !== undefined &&
+    pods.length > 0 &&
+    pods.every((p) => p.observedGeneration === t.metadata.generation && (p.errors ?? []).length === 0)
+  );
+}
+
+/** Every Gatekeeper pod enforces this generation of the constraint. */
+export function constraintEnforced(c: ObservedObject | undefined): boolean {
+  const pods = byPod(c);
+  return (
+    c !== undefined &&
+    pods.length > 0 &&
+    pods.every(
+      (p) => p.enforced === true && p.observedGeneration === c.metadata.generation && (p.errors ?? []).length === 0,
+    )
+  );
+}
+
+export const violationsOf = (c: ObservedObject | undefined): number =>
+  Number((c?.status as { totalViolations?: number } | undefined)?.totalViolations ?? 0);
+
+export interface StatusInput {
+  generation: number;
+  spec: unknown;
+  /** The compiled policy; undefined when the spec is invalid. */
+  result?: PolicyResult;
+  invalidErrors?: string[];
+  conflicts: string[];
+  gatekeeper: GatekeeperView;
+  previous?: Partial<PolicyStatus>;
+  now: string;
+}
+
+function condition(
+  type: Condition['type'],
+  ok: boolean,
+  reason: string,
+  message: string,
+  generation: number,
+  previous: Condition[] | undefined,
+  now: string,
+): Condition {
+  const status = ok ? 'True' : 'False';
+  const before = previous?.find((c) => c.type === type);
+  const lastTransitionTime = before && before.status === status ? before.lastTransitionTime : now;
+  return { type, status, observedGeneration: generation, lastTransitionTime, reason, message };
+}
+
+export function buildPolicyStatus(input: StatusInput): PolicyStatus {
+  const { generation, result, gatekeeper, previous, now } = input;
+  const prevConditions = previous?.conditions;
+  const valid = result !== undefined && (input.invalidErrors ?? []).length === 0;
+  // An invalid spec keeps the checks that were in force: they are still enforced.
+  const checks: CheckStatus[] = valid
+    ? result.checks.map((c) => {
+        const constraint = gatekeeper.constraints.get(`${c.kind}/${c.constraint}`);
+        return {
+          name: c.name,
+          kind: c.kind,
+          constraint: c.constraint,
+          enforced: constraintEnforced(constraint),
+          violations: violationsOf(constraint),
+          implicit: c.implicit,
+        };
+      })
+    : (previous?.checks ?? []);
+
+  const templateProblems = valid
+    ? [...new Set(result.checks.map((c) => c.kind))].flatMap((kind) =>
+        templateErrors(gatekeeper.templates.get(kind)).map((e) => `${kind}: ${e}`),
+      )
+    : [];
+  const unsupported = valid ? result.unsupported.map((u) => `${u.field}: ${u.reason}`) : [];
+  const waiting = checks.filter((c) => !c.enforced).map((c) => `${c.kind}/${c.constraint}`);
+
+  let degradedReason = '';
+  let degradedMessage = 'no problem found';
+  if (!gatekeeper.installed) {
+    degradedReason = 'GatekeeperMissing';
+    degradedMessage = 'the ConstraintTemplate API (templates.gatekeeper.sh) is not served: is Gatekeeper installed?';
+  } else if (templateProblems.length > 0) {
+    degradedReason = 'TemplateError';
+    degradedMessage = templateProblems.join('; ');
+  } else if (input.conflicts.length > 0) {
+    degradedReason = 'NameConflict';
+    degradedMessage = input.conflicts.join('; ');
+  } else if (unsupported.length > 0) {
+    degradedReason = 'NotImplemented';
+    degradedMessage = unsupported.join('; ');
+  }
+  const degraded = degradedReason !== '';
+  const progressing = valid && gatekeeper.installed && templateProblems.length === 0 && waiting.length > 0;
+
+  let readyReason = 'Enforced';
+  let readyMessage = `${checks.length} check(s) enforced by Gatekeeper`;
+  if (!valid) {
+    readyReason = 'InvalidSpec';
+    readyMessage = `the new spec is invalid; the previous enforcement stays in force (${checks.length} check(s))`;
+  } else if (degraded) {
+    readyReason = degradedReason;
+    readyMessage = degradedMessage;
+  } else if (waiting.length > 0) {
+    readyReason = 'Progressing';
+    readyMessage = `waiting for Gatekeeper to enforce ${waiting.join(', ')}`;
+  }
+  const ready = readyReason === 'Enforced';
+
+  const checkSum = specHash(input.spec).slice(0, 16);
+  const observedBefore = previous?.deckhouse?.observed;
+  const processedBefore = previous?.deckhouse?.processed;
+  const observed =
+    observedBefore && observedBefore.checkSum === checkSum ? observedBefore : { lastTimestamp: now, checkSum };
+  const processed = ready
+    ? processedBefore && processedBefore.checkSum === checkSum
+      ? processedBefore
+      : { lastTimestamp: now, checkSum }
+    : processedBefore;
+
+  return {
+    observedGeneration: generation,
+    conditions: [
+      condition('Ready', ready, readyReason, readyMessage, generation, prevConditions, now),
+      condition(
+        'Valid',
+        valid,
+        valid ? 'ValidSpec' : 'InvalidSpec',
+        valid ? 'the spec is valid' : (input.invalidErrors ?? []).join('; '),
+        generation,
+        prevConditions,
+        now,
+      ),
+      condition(
+        'Progressing',
+        progressing,
+        progressing ? 'WaitingForGatekeeper' : 'Converged',
+        progressing ? `waiting for ${waiting.join(', ')}` : 'nothing to wait for',
+        generation,
+        prevConditions,
+        now,
+      ),
+      condition(
+        'Degraded',
+        degraded,
+        degraded ? degradedReason : 'AsExpected',
+        degradedMessage,
+        generation,
+        prevConditions,
+        now,
+      ),
+    ],
+    ...(valid
+      ? { enforcementAction: result.enforcementAction }
+      : previous?.enforcementAction
+        ? { enforcementAction: previous.enforcementAction }
+        : {}),
+    checkCount: checks.length,
+    checks,
+    violations: checks.reduce((n, c) => n + c.violations, 0),
+    deckhouse: {
+      synced: processed?.checkSum === checkSum ? 'True' : 'False',
+      observed,
+      ...(processed ? { processed } : {}),
+    },
+  };
+}
