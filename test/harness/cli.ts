@@ -26,7 +26,7 @@ function readClusterState(): ControlPlaneState | undefined {
 }
 
 function forgetCluster(): void {
-  for (const file of ['state.json', 'kubeconfig']) rmSync(join(clusterDir(), file), { force: true });
+  for (const file of ['state.json', 'kubeconfig', 'e2e-env.json']) rmSync(join(clusterDir(), file), { force: true });
 }
 
 function howToUse(kubeconfig: string): string {

@@ -20,9 +20,8 @@ function mapHarnessJsToTs(harnessDirUrl: string) {
   });
 }
 
-export default async function globalSetup(): Promise<void> {
-  // The jest config names this file relative to <rootDir>; cwd is that root when jest runs from the repository.
-  const harnessDir = resolve(process.cwd(), 'test', 'harness');
+export default async function globalSetup(_globalConfig: unknown, projectConfig: { rootDir: string }): Promise<void> {
+  const harnessDir = resolve(projectConfig.rootDir, 'test', 'harness');
   const hooks = mapHarnessJsToTs(pathToFileURL(harnessDir).href + '/');
   try {
     const { setUpE2e } = await import('./e2e-setup.js');

@@ -34,7 +34,9 @@ export function httpCall(url: string, opts: HttpRequestOptions = {}): Promise<Ht
           ...opts.headers,
           ...(opts.body !== undefined ? { 'Content-Length': Buffer.byteLength(opts.body) } : {}),
         },
-        ...(target.protocol === 'https:' ? { ...opts.tls, agent: false } : {}),
+        // No keep-alive agent: an idle pooled socket would outlive the call and hold up the test runner's exit.
+        agent: false,
+        ...(target.protocol === 'https:' ? opts.tls : {}),
         timeout: opts.timeoutMs ?? 5000,
       },
       (res) => {
