@@ -127,10 +127,18 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-export function tailLog(file: string, lines = 25): string {
+/** The first few error-looking lines of a log (usage dumps bury them) followed by its last lines. */
+export function tailLog(file: string, lines = 20): string {
+  let all: string[];
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    all = readFileSync(file, 'utf8').trimEnd().split('\n');
   } catch {
     return '(no log)';
   }
+  const tail = all.slice(-lines);
+  const errors = all
+    .slice(0, -lines)
+    .filter((l) => /error|fatal|panic|flag provided but not defined/i.test(l))
+    .slice(0, 5);
+  return [...errors, ...(errors.length > 0 ? ['...'] : []), ...tail].join('\n');
 }
