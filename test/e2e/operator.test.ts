@@ -11,9 +11,17 @@ import { KubeClient } from '../../src/controller/kube-client.js';
 import { Reconciler, type ReconcileOutcome } from '../../src/controller/reconcile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
-import { kubectl, waitFor, waitForCrdEstablished, type KubeObject, type KubeTestClient } from '../harness/kube.js';
+import {
+  kubectl,
+  waitFor,
+  waitForConstraintEnforced,
+  waitForCrdEstablished,
+  waitForTemplateIngested,
+  type KubeObject,
+  type KubeTestClient,
+} from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
-import { policyExamples, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
+import { docExamples, policyExamples, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
 
 jest.setTimeout(300_000);
 
@@ -191,6 +199,106 @@ describe('the DVP examples, reconciled', () => {
     };
     expect((await dryRunCreate(deployment)).status).toBe(403);
     expect((await dryRunCreate(pod('root', PRIVILEGED_NS, { securityContext: { runAsUser: 0 } }))).status).toBe(201);
+  });
+});
+
+describe('Gatekeeper’s own features keep working beside gatewright', () => {
+  const EXT_NS = 'gw-op-extension';
+  const compliant = {
+    containers: [
+      {
+        name: 'app',
+        image: 'mycompany.registry.com/app:1.0',
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          seccompProfile: { type: 'RuntimeDefault' },
+          capabilities: { drop: ['ALL'] },
+        },
+      },
+    ],
+  };
+  const assign = {
+    apiVersion: 'mutations.gatekeeper.sh/v1',
+    kind: 'Assign',
+    metadata: { name: 'gw-op-run-as-non-root' },
+    spec: {
+      applyTo: [{ groups: [''], kinds: ['Pod'], versions: ['v1'] }],
+      match: { scope: 'Namespaced', kinds: [{ apiGroups: ['*'], kinds: ['Pod'] }], namespaces: [EXT_NS] },
+      location: 'spec.securityContext.runAsNonRoot',
+      parameters: { assign: { value: true } },
+    },
+  };
+
+  beforeAll(async () => {
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: EXT_NS, labels: { 'security.deckhouse.io/pod-policy': 'restricted' } },
+    });
+    // The extension example of the DVP documentation, applied as written: a Rego v0 template and its constraint.
+    const extension = docExamples()
+      .slice(0, 2)
+      .flatMap((e) => e.objects) as unknown as KubeObject[];
+    expect(extension.map((o) => o.kind)).toEqual(['ConstraintTemplate', 'K8sAllowedRepos']);
+    for (const o of extension) {
+      if (o.kind === 'ConstraintTemplate') {
+        await client.apply(o);
+        await waitForTemplateIngested(client, o.metadata.name);
+      } else {
+        await client.apply(o);
+        await waitForConstraintEnforced(client, 'K8sAllowedRepos', o.metadata.name);
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await client.delete(assign);
+    await client.delete({
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'K8sAllowedRepos',
+      metadata: { name: 'prod-repo' },
+    });
+    await client.delete({
+      apiVersion: 'templates.gatekeeper.sh/v1',
+      kind: 'ConstraintTemplate',
+      metadata: { name: 'k8sallowedrepos' },
+    });
+  });
+
+  test('the extension template is enforced together with the restricted set', async () => {
+    const foreign = await dryRunCreate(
+      pod('foreign', EXT_NS, {
+        securityContext: { runAsNonRoot: true },
+        containers: [{ ...compliant.containers[0], image: 'docker.io/app:1.0' }],
+      }),
+    );
+    expect(foreign.status).toBe(403);
+    expect(foreign.message).toContain('[prod-repo] container <app> has an invalid image repo <docker.io/app:1.0>');
+    const root = await dryRunCreate(pod('root', EXT_NS, { ...compliant, securityContext: { runAsUser: 0 } }));
+    expect(root.status).toBe(403);
+    expect(root.message).toContain('[d8-pod-security-restricted-deny-default]');
+    expect(
+      (await dryRunCreate(pod('ok', EXT_NS, { ...compliant, securityContext: { runAsNonRoot: true } }))).status,
+    ).toBe(201);
+  });
+
+  test('an Assign mutation that sets runAsNonRoot lets an otherwise-denied Pod pass (mutation runs first)', async () => {
+    const withoutRunAsNonRoot = pod('mutated', EXT_NS, compliant);
+    const before = await dryRunCreate(withoutRunAsNonRoot);
+    expect(before.status).toBe(403);
+    expect(before.message).toContain('runAsNonRoot');
+    await client.apply(assign as unknown as KubeObject);
+    const after = await waitFor(
+      'the mutation to be applied before validation',
+      async () => {
+        const r = await client.createRaw(withoutRunAsNonRoot as unknown as KubeObject, { dryRun: true });
+        return r.status === 201 ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(
+      (after.json as { spec: { securityContext: { runAsNonRoot?: boolean } } }).spec.securityContext.runAsNonRoot,
+    ).toBe(true);
   });
 });
 
