@@ -4,10 +4,13 @@
 // Usage: node hack/test-all.mjs [suite…]   (suites: lint typecheck generated rego coverage gator unit scenarios conformance e2e)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 
-const bin = (name) => join('hack', '.bin', name);
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(repo);
+const bin = (name) => join(repo, 'hack', '.bin', name);
 const jestJson = (project) => {
   const dir = mkdtempSync(join(tmpdir(), 'gatewright-jest-'));
   const file = join(dir, 'result.json');
