@@ -138,20 +138,21 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       { timeoutMs: remaining(), intervalMs: 100 },
     );
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    removeExitHooks();
-    // Gatekeeper first (it would log errors against a vanishing API server), then the API server, then etcd.
-    for (const proc of [...running].reverse()) {
-      const stopping = Date.now();
-      await proc.stop();
-      log(`stopped ${proc.record.name} in ${Date.now() - stopping} ms`);
-    }
-    if (process.env.GATEWRIGHT_KEEP_STATE === '1') log(`kept state and logs in ${stateDir}`);
-    else rmSync(stateDir, { recursive: true, force: true });
-  };
+  let stopping: Promise<void> | undefined;
+  /** Stops everything once; later calls (a signal during a failing start, a second teardown) share that stop. */
+  const stopAll = (keepState: boolean): Promise<void> =>
+    (stopping ??= (async () => {
+      removeExitHooks();
+      // Gatekeeper first (it would log errors against a vanishing API server), then the API server, then etcd.
+      for (const proc of [...running].reverse()) {
+        const since = Date.now();
+        await proc.stop();
+        log(`stopped ${proc.record.name} in ${Date.now() - since} ms`);
+      }
+      if (keepState) log(`kept state and logs in ${stateDir}`);
+      else rmSync(stateDir, { recursive: true, force: true });
+    })());
+  const stop = () => stopAll(process.env.GATEWRIGHT_KEEP_STATE === '1');
   let removeExitHooks = installExitHooks(running, stateDir, stop);
 
   try {
@@ -248,11 +249,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       stop,
     };
   } catch (err) {
-    const keep = process.env.GATEWRIGHT_KEEP_STATE;
-    process.env.GATEWRIGHT_KEEP_STATE = '1'; // keep the logs of a failed start for the message below
-    await stop();
-    if (keep === undefined) delete process.env.GATEWRIGHT_KEEP_STATE;
-    else process.env.GATEWRIGHT_KEEP_STATE = keep;
+    if (stopping !== undefined) {
+      await stopping;
+      throw new Error('control plane start-up interrupted', { cause: err });
+    }
+    await stopAll(true); // keep the logs the message below points at
     throw new Error(`control plane failed to start (logs in ${stateDir}): ${(err as Error).message}`, { cause: err });
   }
 }
