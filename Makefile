@@ -6,7 +6,7 @@ NODE_BIN := $(shell bash hack/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 BIN := $(CURDIR)/hack/.bin
 
-.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench test test-unit
+.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench test test-unit up down operator-start operator-stop
 
 all: build
 
@@ -55,5 +55,30 @@ test: setup
 
 test-unit: build
 	node hack/test-all.mjs lint typecheck generated unit
+
+## up: set everything up, start the local control plane with Gatekeeper, install the CRDs, run the operator on it
+## and apply a small demo (manifests/examples/demo.yaml)
+up: setup cluster-up
+	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply --server-side -f crds/
+	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig wait --for=condition=Established --timeout=60s -f crds/
+	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig create namespace gatewright-system --dry-run=client -o yaml | $(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply -f -
+	$(MAKE) --no-print-directory operator-start
+	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply -f manifests/examples/demo.yaml
+	@echo
+	@echo "gatewright runs on the local control plane (log: .cluster/operator.log). Try:"
+	@echo "  export KUBECONFIG=$(CURDIR)/.cluster/kubeconfig PATH=$(BIN):\$$PATH"
+	@echo "  kubectl get securitypolicies,operationpolicies"
+	@echo "  kubectl -n demo-restricted run web --image=nginx:latest     # denied"
+	@echo "  make down                                                    # stop everything"
+
+operator-start: build
+	@if [ -f .cluster/operator.pid ] && kill -0 $$(cat .cluster/operator.pid) 2>/dev/null; then echo "operator already running"; else \
+	  KUBECONFIG=$(CURDIR)/.cluster/kubeconfig nohup node dist/cli/main.js run --ops-port 0 --ops-host 127.0.0.1 --lease-namespace gatewright-system >.cluster/operator.log 2>&1 & echo $$! >.cluster/operator.pid; \
+	  echo "operator started (pid $$(cat .cluster/operator.pid))"; fi
+
+operator-stop:
+	@if [ -f .cluster/operator.pid ]; then kill $$(cat .cluster/operator.pid) 2>/dev/null || true; rm -f .cluster/operator.pid; fi
+
+down: operator-stop cluster-down
 
 -include hack/cluster.mk

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'hack/'] },
+  { ignores: ['dist/', 'dist-test/', 'node_modules/', 'coverage/', 'hack/', '.cluster/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -80,12 +80,12 @@ const suites = {
   ],
   gator: [
     {
-      command: [bin('gator'), 'verify', './...'],
+      command: [bin('gator'), 'verify', '-v', './...'],
       cwd: 'templates',
       count: (out, code) => {
-        // Count the cases (lines `--- PASS: test/case`), not the per-suite summaries.
-        const passed = (out.match(/^\s*--- PASS: \S+\/\S+/gm) ?? []).length;
-        const failed = (out.match(/^\s*--- FAIL: \S+\/\S+/gm) ?? []).length;
+        // Count the cases (indented `--- PASS: case` lines under each test), not the per-test summaries.
+        const passed = (out.match(/^\s+--- PASS: /gm) ?? []).length;
+        const failed = (out.match(/^\s+--- FAIL: /gm) ?? []).length;
         return { passed, failed: failed + (code !== 0 && failed === 0 ? 1 : 0) };
       },
     },
