@@ -157,6 +157,8 @@ export class LeaderElector {
     while (!this.stopped) {
       if (!this.leading) {
         if (await this.tryAcquireOrRenew()) {
+          // Stopped while acquiring: do not start leading; release() still hands the Lease back.
+          if (this.stopped) break;
           this.setLeading(true);
           continue;
         }

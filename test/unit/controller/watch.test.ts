@@ -158,7 +158,7 @@ describe('ResourceWatcher', () => {
     ).toEqual(['a', 'c']);
     expect(w.get('a', 'ns')).toMatchObject({ data: { k: 'v' } });
     expect(w.hasSynced()).toBe(true);
-    expect(w.connected).toBe(true);
+    await waitUntil('the second watch to be open', () => w.connected);
   });
 
   test('a 410 Gone in the watch relists and reports what changed meanwhile', async () => {
