@@ -45,6 +45,51 @@ program
     },
   );
 
+program
+  .command('run')
+  .description(
+    'Run the operator: watch the policies, reconcile Gatekeeper objects, report status (KUBECONFIG, or the in-cluster service account).',
+  )
+  .option('--templates <dir>', 'template library folder', resolve(packageRoot, 'templates'))
+  .option('--ops-port <port>', 'port of /healthz, /readyz and /metrics (0: any free port)', '8080')
+  .option('--ops-host <host>', 'address to serve /healthz, /readyz and /metrics on', '0.0.0.0')
+  .option(
+    '--lease-namespace <ns>',
+    'namespace of the leader election Lease',
+    process.env.POD_NAMESPACE ?? 'gatewright-system',
+  )
+  .option('--lease-name <name>', 'name of the leader election Lease', 'gatewright')
+  .option('--identity <id>', 'this replica in the Lease (default: host name and pid)')
+  .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
+  .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
+  .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .action(
+    async (opts: {
+      templates: string;
+      opsPort: string;
+      opsHost: string;
+      leaseNamespace: string;
+      leaseName: string;
+      identity?: string;
+      leaseDuration: string;
+      resync: string;
+      logLevel: string;
+    }) => {
+      const { runOperator } = await import('../controller/run.js');
+      await runOperator({
+        templatesDir: opts.templates,
+        opsPort: Number(opts.opsPort),
+        opsHost: opts.opsHost,
+        leaseNamespace: opts.leaseNamespace,
+        leaseName: opts.leaseName,
+        ...(opts.identity ? { identity: opts.identity } : {}),
+        leaseDurationSeconds: Number(opts.leaseDuration),
+        resyncSeconds: Number(opts.resync),
+        logLevel: opts.logLevel,
+      });
+    },
+  );
+
 const templates = program.command('templates').description('Maintain the Rego template library in templates/.');
 templates
   .command('build')

@@ -57,6 +57,11 @@ export class Reconciler {
     this.now = opts.now ?? (() => new Date());
   }
 
+  /** Constraint kinds the template library defines (the kinds whose constraints gatewright may own). */
+  libraryKinds(): string[] {
+    return [...this.opts.library.keys()].sort(compareStrings);
+  }
+
   async reconcile(): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
     const [security, operation, moduleConfig, namespaces] = await Promise.all([
