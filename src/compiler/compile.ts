@@ -216,8 +216,11 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Templates first, then the sync set, then constraints (the order they must be applied in); by name within. */
 function byIdentity(a: K8sObject, b: K8sObject): number {
+  const rank = (o: K8sObject): number => (o.kind === 'ConstraintTemplate' ? 0 : o.kind === 'SyncSet' ? 1 : 2);
   return (
+    rank(a) - rank(b) ||
     compareStrings(a.apiVersion, b.apiVersion) ||
     compareStrings(a.kind, b.kind) ||
     compareStrings(a.metadata.name, b.metadata.name)
