@@ -123,9 +123,12 @@ export const MODULE_CONFIG_KIND: KindDefinition = {
     properties: {
       enabled: bool('Whether the module is enabled.'),
       version: int('Version of the settings schema.'),
+      // Nullable: a server-side apply that removes every setting leaves settings null, which means "all defaults".
       settings: {
-        ...freeForm('The module settings; for admission-policy-engine see gatewright validate.'),
-        properties: {},
+        ...freeForm(
+          'The module settings; for admission-policy-engine see gatewright validate. Empty or null: all defaults.',
+        ),
+        nullable: true,
       },
     },
   },

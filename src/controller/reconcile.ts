@@ -39,11 +39,16 @@ export interface ReconcileOutcome {
   statusWrites: number;
 }
 
+/** Objects gatewright manages after a pass, by kind (ConstraintTemplate, SyncSet, each constraint kind). */
+export type ManagedCounts = Map<string, number>;
+
 export interface ReconcilerOptions {
   client: KubeClient;
   library: TemplateLibrary;
   log: Logger;
   now?: () => Date;
+  /** Told how many objects gatewright manages after each pass (for the managed-objects metric). */
+  onManaged?: (counts: ManagedCounts) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
 }
@@ -143,6 +148,12 @@ export class Reconciler {
       for (const c of plan.conflicts) this.opts.log.warn('name conflict', { object: ref(c.object), reason: c.reason });
     }
 
+    if (plan && this.opts.onManaged) {
+      const counts: ManagedCounts = new Map();
+      for (const o of result.objects)
+        if (!plan.conflicts.some((c) => c.object === o)) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
+      this.opts.onManaged(counts);
+    }
     const view: GatekeeperView = { installed, templates: templatesByKind, constraints };
     for (const policy of policies) {
       const status = await this.writePolicyStatus(policy, result, plan, view);

@@ -44,7 +44,15 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const metrics = new OperatorMetrics();
   metrics.registerController(CONTROLLER);
   const client = new KubeClient(kc, (verb, kind) => metrics.recordApiWrite(WRITE_VERBS[verb] ?? 'patch', kind));
-  const reconciler = new Reconciler({ client, library: loadLibrary(opts.templatesDir), log });
+  const reconciler = new Reconciler({
+    client,
+    library: loadLibrary(opts.templatesDir),
+    log,
+    onManaged: (counts) => {
+      metrics.managedObjects.reset();
+      for (const [kind, n] of counts) metrics.managedObjects.set({ kind }, n);
+    },
+  });
 
   let firstReconcileDone = false;
   const queue = new WorkQueue({

@@ -443,6 +443,59 @@ describe('changes converge', () => {
     expect(condition(await policyStatus('SecurityPolicy', 'mypolicy'), 'Valid')?.status).toBe('True');
   });
 
+  test('invalid module settings are reported on the ModuleConfig and change nothing', async () => {
+    const countBefore = (
+      await client.request(
+        'GET',
+        '/apis/templates.gatekeeper.sh/v1/constrainttemplates?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgatewright',
+      )
+    ).json as { items: unknown[] };
+    const mc = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } },
+    };
+    await client.apply(mc as unknown as KubeObject);
+    const outcome = await reconciler.reconcile();
+    expect([outcome.applied, outcome.pruned]).toEqual([0, 0]);
+    const stored = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');
+    expect((stored?.status as { message?: string }).message).toMatch(
+      /^invalid settings, nothing changed until they are fixed: .*spec\.settings\.podSecurityStandards\.defaultPolicy: Unsupported value: "Strict"/,
+    );
+    const root = pod('root', RESTRICTED_NS, { securityContext: { runAsUser: 0 } });
+    expect((await dryRunCreate(root)).status).toBe(403);
+    await client.apply({ ...mc, spec: { version: 1, settings: {} } } as unknown as KubeObject);
+    await converge();
+    const fixed = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');
+    expect((fixed?.status as { message?: string }).message).toBe('');
+    const countAfter = (
+      await client.request(
+        'GET',
+        '/apis/templates.gatekeeper.sh/v1/constrainttemplates?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgatewright',
+      )
+    ).json as { items: unknown[] };
+    expect(countAfter.items.length).toBe(countBefore.items.length);
+  });
+
+  test('transitions are recorded as Events on the policy', async () => {
+    const res = await client.request(
+      'GET',
+      '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dmypolicy',
+    );
+    const events = (
+      res.json as { items: { reason: string; type: string; message: string; involvedObject: { kind: string } }[] }
+    ).items;
+    expect(
+      events.some(
+        (e) => e.involvedObject.kind === 'SecurityPolicy' && e.reason === 'InvalidSpec' && e.type === 'Warning',
+      ),
+    ).toBe(true);
+    expect(
+      events.some((e) => e.reason === 'Enforced' && e.type === 'Normal' && e.message.startsWith('Ready=True')),
+    ).toBe(true);
+  });
+
   test('idle: after convergence a full pass writes nothing', async () => {
     await converge();
     writes.length = 0;
