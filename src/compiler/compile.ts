@@ -127,49 +127,32 @@ export function compile(input: CompilerInput): CompileResult {
     return { name: check.name, kind: check.kind, constraint: constraintName, implicit: check.implicit === true };
   };
 
-  for (const policy of sortByName(security)) {
+  // SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not.
+  const compilePolicy = (
+    ownerKind: 'SecurityPolicy' | 'OperationPolicy',
+    policy: SecurityPolicy | OperationPolicy,
+    planned: PlannedCheck[],
+    unsupported: PolicyResult['unsupported'],
+  ): void => {
     const name = policy.metadata.name;
     const action = lower(policy.spec.enforcementAction);
-    const checks = planSecurityChecks(policy.spec.policies).map((check) =>
+    const namespaced = ownerKind === 'SecurityPolicy';
+    const checks = planned.map((check) =>
       emit(
-        'SecurityPolicy',
+        ownerKind,
         name,
         name,
         action,
         check,
-        constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, true),
+        constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, namespaced),
       ),
     );
-    policies.set(policyKey('SecurityPolicy', name), {
-      ownerKind: 'SecurityPolicy',
-      name,
-      enforcementAction: action,
-      checks,
-      unsupported: unsupportedSecurityFields(policy.spec.policies),
-    });
+    policies.set(policyKey(ownerKind, name), { ownerKind, name, enforcementAction: action, checks, unsupported });
+  };
+  for (const p of sortByName(security)) {
+    compilePolicy('SecurityPolicy', p, planSecurityChecks(p.spec.policies), unsupportedSecurityFields(p.spec.policies));
   }
-
-  for (const policy of sortByName(operation)) {
-    const name = policy.metadata.name;
-    const action = lower(policy.spec.enforcementAction);
-    const checks = planOperationChecks(policy.spec.policies).map((check) =>
-      emit(
-        'OperationPolicy',
-        name,
-        name,
-        action,
-        check,
-        constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, false),
-      ),
-    );
-    policies.set(policyKey('OperationPolicy', name), {
-      ownerKind: 'OperationPolicy',
-      name,
-      enforcementAction: action,
-      checks,
-      unsupported: [],
-    });
-  }
+  for (const p of sortByName(operation)) compilePolicy('OperationPolicy', p, planOperationChecks(p.spec.policies), []);
 
   const actions = actionsInUse(settings.defaultAction, input.namespaces);
   for (const set of standardSets(settings.defaultPolicy, settings.defaultAction, actions)) {

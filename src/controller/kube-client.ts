@@ -1,25 +1,8 @@
-// A small JSON client for the API server on the KubeConfig's credentials (client certificates, tokens, in-cluster
-// service account). Raw HTTP, because client-node's typed models re-serialise built-in kinds and drop fields they do
-// not know, and because server-side apply and status merge patches need exact content types.
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { request as httpRequest } from 'node:http';
+// The API calls the reconciler makes, on KubeHttp (raw HTTP with the kubeconfig's credentials): server-side apply
+// and status merge patches need exact content types, and client-node's typed models would drop fields they do not
+// know. Every write is reported to a listener, so the metrics can count them.
 import type { KubeConfig } from '@kubernetes/client-node';
-
-export interface KubeResponse {
-  status: number;
-  json: unknown;
-  body: string;
-}
-
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly what: string,
-    readonly apiMessage: string,
-  ) {
-    super(`${what}: HTTP ${status}: ${apiMessage}`);
-  }
-}
+import { KubeHttp, errorFromResponse, type KubeResponse } from './kube-http.js';
 
 /** Plural resource names of the kinds gatewright reads and writes. Constraint kinds use their lower-cased kind. */
 const PLURALS: Record<string, string> = {
@@ -44,75 +27,22 @@ export function resourcePath(apiVersion: string, kind: string, name?: string, na
 export type WriteListener = (verb: string, kind: string) => void;
 
 export class KubeClient {
-  private options: Promise<RequestOptions> | undefined;
-  readonly server: URL;
+  private readonly http: KubeHttp;
 
   constructor(
-    private readonly kc: KubeConfig,
+    kc: KubeConfig,
     private readonly onWrite: WriteListener = () => {},
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+    this.http = new KubeHttp(kc);
   }
 
-  private requestOptions(): Promise<RequestOptions> {
-    this.options ??= (async () => {
-      const opts: RequestOptions = {};
-      await this.kc.applyToHTTPSOptions(opts);
-      return opts;
-    })();
-    return this.options;
-  }
-
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse> {
-    const base = await this.requestOptions();
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const send = this.server.protocol === 'http:' ? httpRequest : httpsRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(
-        {
-          ...base,
-          protocol: this.server.protocol,
-          hostname: this.server.hostname,
-          port: this.server.port,
-          path,
-          method,
-          timeout: 30_000,
-          headers: {
-            ...(base.headers ?? {}),
-            Accept: 'application/json',
-            ...(payload !== undefined
-              ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }
-              : {}),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => {
-            let json: unknown;
-            try {
-              json = text ? JSON.parse(text) : undefined;
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, json, body: text });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
+  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse> {
+    return this.http.request(method, path, { ...(body !== undefined ? { body, contentType } : {}) });
   }
 
   private check(res: KubeResponse, what: string): unknown {
     if (res.status >= 200 && res.status < 300) return res.json;
-    const message = (res.json as { message?: string } | undefined)?.message ?? res.body;
-    throw new KubeApiError(res.status, what, message);
+    throw errorFromResponse(res, what);
   }
 
   /** The object, or undefined when it (or its kind) does not exist. */

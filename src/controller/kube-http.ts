@@ -233,7 +233,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function errorFromResponse(res: KubeResponse, what: string): KubeApiError {
+export function errorFromResponse(res: KubeResponse, what: string): KubeApiError {
   const status =
     res.json !== null && typeof res.json === 'object' ? (res.json as KubeStatus) : { message: res.body.slice(0, 500) };
   return KubeApiError.fromStatus({ ...status, code: status.code ?? res.status }, res.status, what);

@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeHttp, type KubeStatus } from './kube-http.js';
 import { silentLogger, type Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
+import { WakeTimer } from './wake-timer.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -75,7 +76,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = true;
   private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly timer = new WakeTimer();
   /** The Lease as last read or written. */
   private observed: Lease | undefined;
   /** When (on this clock) the Lease's record last changed. */
@@ -122,7 +123,7 @@ export class LeaderElector {
   /** Stops campaigning and renewing, without touching the Lease (a standby that leads takes over after it expires). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeUp?.();
+    this.timer.wake();
     await this.running;
     this.setLeading(false);
   }
@@ -282,15 +283,6 @@ export class LeaderElector {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    }).finally(() => {
-      this.wakeUp = undefined;
-    });
+    return this.timer.sleep(ms);
   }
 }

@@ -8,6 +8,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { KubeApiError, KubeHttp, isGone } from './kube-http.js';
 import { silentLogger, type Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
+import { WakeTimer } from './wake-timer.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -75,7 +76,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   private running: Promise<void> | undefined;
   private stopped = true;
   private abort = new AbortController();
-  private wakeUp: (() => void) | undefined;
+  private readonly timer = new WakeTimer();
   private failures = 0;
   private connectedNow = false;
 
@@ -99,7 +100,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort(new Error('watcher stopped'));
-    this.wakeUp?.();
+    this.timer.wake();
     await this.running;
   }
 
@@ -324,16 +325,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    }).finally(() => {
-      this.wakeUp = undefined;
-    });
+    return this.timer.sleep(ms);
   }
 }
 

@@ -2,14 +2,13 @@
 // it hands over within the lease duration; the new leader converges; an idle leader writes nothing; SIGTERM releases
 // the Lease and exits cleanly. Metrics and health come from the processes' own /metrics, /healthz and /readyz.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { load } from 'js-yaml';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
-import { waitFor, waitForCrdEstablished, type KubeObject, type KubeTestClient } from '../harness/kube.js';
+import { waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
+import { installCrds } from '../support/crds.js';
 
 jest.setTimeout(300_000);
 
@@ -102,12 +101,7 @@ async function constraintParameters(): Promise<unknown> {
 
 beforeAll(async () => {
   client = e2eClient();
-  const crdDir = join(repoRoot(), 'crds');
-  for (const file of readdirSync(crdDir).sort()) {
-    const crd = load(readFileSync(join(crdDir, file), 'utf8')) as KubeObject;
-    await client.apply(crd);
-    await waitForCrdEstablished(client, crd.metadata.name);
-  }
+  await installCrds(client);
   for (const name of [LEASE_NAMESPACE, NS])
     await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   await client.apply(policy(['high']) as unknown as KubeObject);

@@ -1,11 +1,9 @@
 // The reconcile loop on the real control plane with Gatekeeper: the DVP documentation examples become enforced
 // constraints, statuses tell the truth, edits, deletes, relabels and settings changes converge, drift is restored,
 // an invalid edit keeps the previous enforcement, and an idle pass writes nothing.
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
 import winston from 'winston';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { Reconciler, type ReconcileOutcome } from '../../src/controller/reconcile.js';
@@ -15,12 +13,12 @@ import {
   kubectl,
   waitFor,
   waitForConstraintEnforced,
-  waitForCrdEstablished,
   waitForTemplateIngested,
   type KubeObject,
   type KubeTestClient,
 } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
+import { installCrds } from '../support/crds.js';
 import { docExamples, policyExamples, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
 
 jest.setTimeout(300_000);
@@ -89,12 +87,7 @@ beforeAll(async () => {
     library: loadLibrary(join(repoRoot(), 'templates')),
     log,
   });
-  const crdDir = join(repoRoot(), 'crds');
-  for (const file of readdirSync(crdDir).sort()) {
-    const crd = load(readFileSync(join(crdDir, file), 'utf8')) as KubeObject;
-    await client.apply(crd);
-    await waitForCrdEstablished(client, crd.metadata.name);
-  }
+  await installCrds(client);
   // The Priority admission plugin needs the classes the policies and Pods name.
   for (const name of ['production-high', 'production-low', 'a', 'b']) {
     await client.apply({

@@ -1,13 +1,11 @@
 // The policy API on a real API server: the CRDs install, the DVP documentation examples apply unchanged (but the one
 // whose indentation slipped), bad objects are rejected with the API server's message, `kubectl explain` teaches the
 // fields, and `kubectl get` shows the printer columns.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { dump, load } from 'js-yaml';
+import { dump } from 'js-yaml';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
-import { kubectl, waitForCrdEstablished, type KubeObject, type KubeTestClient } from '../harness/kube.js';
-import { repoRoot } from '../harness/paths.js';
+import { kubectl, type KubeObject, type KubeTestClient } from '../harness/kube.js';
+import { installCrds } from '../support/crds.js';
 import { BAD_OBJECTS, securityPolicy } from '../support/bad-objects.js';
 import { docExamples, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
 
@@ -21,12 +19,7 @@ const created: KubeObject[] = [];
 beforeAll(async () => {
   client = e2eClient();
   kubeconfig = e2eEnvironment().kubeconfigPath;
-  const crdDir = join(repoRoot(), 'crds');
-  for (const file of readdirSync(crdDir).sort()) {
-    const crd = load(readFileSync(join(crdDir, file), 'utf8')) as KubeObject;
-    await client.apply(crd);
-    await waitForCrdEstablished(client, crd.metadata.name);
-  }
+  await installCrds(client);
 });
 
 afterAll(async () => {
