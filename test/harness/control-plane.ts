@@ -278,6 +278,9 @@ function apiServerArgs(state: ControlPlaneState, pki: Pki, stateDir: string, api
     `--service-account-signing-key-file=${pki.serviceAccount.key}`,
     // There is no node network: do not try to publish a loopback address as the `kubernetes` Service endpoint.
     '--endpoint-reconciler-type=none',
+    // Watches are served from etcd, so compacting etcd makes an old resourceVersion answer 410 Gone at once; with the
+    // watch cache on, a test would have to outlast its 75 s event freshness window to see a 410.
+    '--watch-cache=false',
   ];
 }
 

@@ -5,6 +5,8 @@ import { KubeTestClient } from './kube.js';
 export interface E2eEnvironment {
   kubeconfigPath: string;
   apiServerUrl: string;
+  /** etcd's client URL, for tests that must act on storage directly (compaction, to provoke 410 Gone). */
+  etcdUrl: string;
   /** True when the tests run against the control plane of `make cluster-up` (GATEWRIGHT_REUSE_CLUSTER=1). */
   reused: boolean;
 }

@@ -32,6 +32,7 @@ async function reuseCluster(): Promise<E2eEnvironment & { envFile: string }> {
   return {
     kubeconfigPath: join(clusterDir(), 'kubeconfig'),
     apiServerUrl: state.apiServerUrl,
+    etcdUrl: state.etcdUrl,
     reused: true,
     envFile: join(clusterDir(), 'e2e-env.json'),
   };
@@ -51,6 +52,7 @@ export async function setUpE2e(): Promise<void> {
     env = {
       kubeconfigPath: plane.kubeconfigPath,
       apiServerUrl: plane.state.apiServerUrl,
+      etcdUrl: plane.state.etcdUrl,
       reused: false,
       envFile: join(plane.state.stateDir, 'e2e-env.json'),
     };
