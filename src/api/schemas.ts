@@ -590,6 +590,9 @@ export const DEFAULT_EXEMPT_NAMESPACES = [
   'gatewright-system',
 ];
 
+/** Who may exempt an object from the standards, as DVP allows (its virtualization components) plus cluster admins. */
+export const DEFAULT_SKIP_CHECK_ALLOWED_GROUPS = ['system:masters', 'system:serviceaccounts:d8-virtualization'];
+
 export const moduleSettings = obj(
   {
     podSecurityStandards: obj(
@@ -607,6 +610,13 @@ export const moduleSettings = obj(
           'When true, every check that reads a pod spec also checks Deployments, StatefulSets, DaemonSets, ' +
             'ReplicationControllers, Jobs and CronJobs, so a bad workload is rejected up front instead of its Pods ' +
             'failing later. true when unset.',
+        ),
+        skipCheckAllowedGroups: stringList(
+          'User groups that may set the label security.deckhouse.io/skip-pss-check=true, which leaves an object out ' +
+            'of the standards. Anyone else setting it is rejected by a ValidatingAdmissionPolicy gatewright installs. ' +
+            'Defaults to system:masters and the Deckhouse virtualization service accounts.',
+          'A group name, such as system:serviceaccounts:<namespace>.',
+          { default: DEFAULT_SKIP_CHECK_ALLOWED_GROUPS, items: { type: 'string', pattern: '^[A-Za-z0-9:._@-]+$' } },
         ),
         policies: obj(
           {

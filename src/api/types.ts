@@ -128,6 +128,7 @@ export interface ModuleSettings {
     defaultPolicy?: PodPolicyLevel;
     enforcementAction?: EnforcementAction;
     controllerValidation?: boolean;
+    skipCheckAllowedGroups?: string[];
     policies?: { hostPorts?: { knownRanges?: IdRange[] } };
   };
   exemptNamespaces?: string[];

@@ -2,7 +2,8 @@
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { createHash } from 'node:crypto';
 import { formatError, isRecord, validateObject } from '../api/validate.js';
-import { DEFAULT_EXEMPT_NAMESPACES } from '../api/schemas.js';
+import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
+import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
 import {
   MODULE_CONFIG_NAME,
   type GatekeeperAction,
@@ -50,6 +51,7 @@ export interface EffectiveSettings {
   controllerValidation: boolean;
   knownHostPortRanges: { min: number; max: number }[];
   exemptNamespaces: string[];
+  skipCheckAllowedGroups: string[];
 }
 
 export const MODULE_CONFIG_KEY = `ModuleConfig/${MODULE_CONFIG_NAME}`;
@@ -63,6 +65,7 @@ export function effectiveSettings(settings: ModuleSettings | undefined): Effecti
     controllerValidation: pss.controllerValidation ?? true,
     knownHostPortRanges: pss.policies?.hostPorts?.knownRanges ?? [],
     exemptNamespaces: settings?.exemptNamespaces ?? DEFAULT_EXEMPT_NAMESPACES,
+    skipCheckAllowedGroups: pss.skipCheckAllowedGroups ?? DEFAULT_SKIP_CHECK_ALLOWED_GROUPS,
   };
 }
 
@@ -178,7 +181,10 @@ export function compile(input: CompilerInput): CompileResult {
 
   const templates = templatesFor(constraints, input.library);
   const syncSet = syncSetFor(templates);
-  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : [])].sort(byIdentity);
+  const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
+    withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
+  );
+  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard].sort(byIdentity);
   return { objects, policies, invalid };
 }
 
@@ -201,7 +207,8 @@ export function compareStrings(a: string, b: string): number {
 
 /** Templates first, then the sync set, then constraints (the order they must be applied in); by name within. */
 function byIdentity(a: K8sObject, b: K8sObject): number {
-  const rank = (o: K8sObject): number => (o.kind === 'ConstraintTemplate' ? 0 : o.kind === 'SyncSet' ? 1 : 2);
+  const rank = (o: K8sObject): number =>
+    o.kind === 'ConstraintTemplate' ? 0 : o.apiVersion.startsWith('constraints.gatekeeper.sh/') ? 2 : 1;
   return (
     rank(a) - rank(b) ||
     compareStrings(a.apiVersion, b.apiVersion) ||

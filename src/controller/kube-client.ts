@@ -16,6 +16,8 @@ const PLURALS: Record<string, string> = {
   Event: 'events',
   CustomResourceDefinition: 'customresourcedefinitions',
   Lease: 'leases',
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
 };
 
 export function resourcePath(apiVersion: string, kind: string, name?: string, namespace?: string): string {

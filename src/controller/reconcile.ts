@@ -26,6 +26,7 @@ export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
 const TEMPLATES_PATH = '/apis/templates.gatekeeper.sh/v1/constrainttemplates';
 const CONSTRAINTS_API = 'constraints.gatekeeper.sh/v1beta1';
 const SYNCSET_PATH = '/apis/syncset.gatekeeper.sh/v1alpha1/syncsets';
+const ADMISSION_API = 'admissionregistration.k8s.io/v1';
 
 interface PolicyObject extends ObservedObject {
   spec: Record<string, unknown>;
@@ -116,6 +117,10 @@ export class Reconciler {
       const syncSets = await this.client.list<ObservedObject>(SYNCSET_PATH);
       for (const s of syncSets ?? [])
         observed.push({ ...s, apiVersion: 'syncset.gatekeeper.sh/v1alpha1', kind: 'SyncSet' });
+      for (const kind of ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
+        const items = await this.client.list<ObservedObject>(resourcePath(ADMISSION_API, kind));
+        for (const o of items ?? []) observed.push({ ...o, apiVersion: ADMISSION_API, kind });
+      }
 
       plan = planChanges(result, observed);
       for (const object of plan.applyFirst) {

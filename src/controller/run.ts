@@ -95,6 +95,8 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   watch(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy'));
   watch(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig'));
   watch(resourcePath('v1', 'Namespace'));
+  watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), MANAGED_SELECTOR);
+  watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
   watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
   watch('/apis/syncset.gatekeeper.sh/v1alpha1/syncsets', MANAGED_SELECTOR);
   // Owned constraints, one watch per kind the library defines: drift (a hand edit or delete) triggers a reconcile,

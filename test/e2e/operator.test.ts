@@ -295,6 +295,92 @@ describe('Gatekeeper’s own features keep working beside gatewright', () => {
   });
 });
 
+describe('the skip-pss-check label is guarded, as in DVP', () => {
+  const NS = 'gw-op-guard';
+  const labelled = (name: string) =>
+    pod(
+      name,
+      NS,
+      { containers: [{ name: 'app', image: 'r/app:1', securityContext: { privileged: true } }] },
+      { 'security.deckhouse.io/skip-pss-check': 'true' },
+    );
+  const as = (user: string, groups: string[] = []) => ['--as', user, ...groups.flatMap((g) => ['--as-group', g])];
+  const create = (obj: unknown, identity: string[] = []) =>
+    k(['create', '--dry-run=server', '-f', '-', ...identity], JSON.stringify(obj));
+
+  beforeAll(async () => {
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS, labels: { 'security.deckhouse.io/pod-policy': 'baseline' } },
+    });
+    // No controller-manager runs, so the aggregated `edit` role is empty: grant what the test needs directly.
+    await client.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'workload-creator', namespace: NS },
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['create'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] },
+      ],
+    } as unknown as KubeObject);
+    await client.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'workload-creators', namespace: NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'workload-creator' },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' },
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:serviceaccounts:d8-virtualization' },
+      ],
+    } as unknown as KubeObject);
+  });
+
+  test('a user outside the allowed groups cannot set the label', async () => {
+    const r = await waitFor(
+      'the guard to deny',
+      async () => {
+        const res = await create(labelled('skip'), as('alice'));
+        return res.code !== 0 && res.stderr.includes('gatewright-skip-pss-check') ? res : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(r.stderr).toContain(
+      'the label security.deckhouse.io/skip-pss-check=true leaves this object out of the Pod Security Standards',
+    );
+    // …nor hide it in a Deployment's pod template.
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'skip', namespace: NS },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: {
+          metadata: { labels: { a: 'b', 'security.deckhouse.io/skip-pss-check': 'true' } },
+          spec: { containers: [{ name: 'app', image: 'r/app:1' }] },
+        },
+      },
+    };
+    expect((await create(deployment, as('alice'))).stderr).toContain('gatewright-skip-pss-check');
+    // Without the label, the standards apply to alice as to anyone.
+    const plain = await create({ ...labelled('plain'), metadata: { name: 'plain', namespace: NS } }, as('alice'));
+    expect(plain.stderr).toContain('[d8-pod-security-baseline-deny-default]');
+  });
+
+  test('an allowed group may set it, and the object is then left out of the standards', async () => {
+    const virt = await create(
+      labelled('virt'),
+      as('system:serviceaccount:d8-virtualization:handler', [
+        'system:serviceaccounts:d8-virtualization',
+        'system:authenticated',
+      ]),
+    );
+    expect([virt.code, virt.stderr]).toEqual([0, '']);
+    const admin = await create(labelled('admin'));
+    expect([admin.code, admin.stderr]).toEqual([0, '']);
+  });
+});
+
 describe('changes converge', () => {
   test('relabelling a namespace changes what is enforced there', async () => {
     const privileged = pod('priv', PLAIN_NS, {

@@ -138,6 +138,58 @@ describe('compile the DVP documentation examples', () => {
   });
 });
 
+describe('the skip-pss-check guard', () => {
+  it('a ValidatingAdmissionPolicy lets only the allowed groups set the label, and a binding enforces it', () => {
+    const objects = compile(input({ policies: [] })).objects;
+    const vap = find(objects, 'ValidatingAdmissionPolicy', 'gatewright-skip-pss-check');
+    const spec = vap?.spec as {
+      matchConditions: { expression: string }[];
+      validations: { message: string }[];
+      failurePolicy: string;
+    };
+    expect(spec.failurePolicy).toBe('Fail');
+    expect(spec.matchConditions[0]?.expression).toBe(
+      '!request.userInfo.groups.exists(g, g in ["system:masters", "system:serviceaccounts:d8-virtualization"])',
+    );
+    expect(spec.validations[0]?.message).toMatch(
+      /only the groups system:masters, system:serviceaccounts:d8-virtualization may set it/,
+    );
+    expect(find(objects, 'ValidatingAdmissionPolicyBinding', 'gatewright-skip-pss-check')?.spec).toEqual({
+      policyName: 'gatewright-skip-pss-check',
+      validationActions: ['Deny'],
+    });
+  });
+
+  it('the allowed groups come from the module config', () => {
+    const mc = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { settings: { podSecurityStandards: { skipCheckAllowedGroups: ['platform-admins'] } } },
+    };
+    const vap = find(
+      compile(input({ policies: [], moduleConfig: mc })).objects,
+      'ValidatingAdmissionPolicy',
+      'gatewright-skip-pss-check',
+    );
+    expect((vap?.spec as { matchConditions: { expression: string }[] }).matchConditions[0]?.expression).toBe(
+      '!request.userInfo.groups.exists(g, g in ["platform-admins"])',
+    );
+  });
+
+  it('group names that could break out of a CEL string are refused by validation', () => {
+    const mc = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { settings: { podSecurityStandards: { skipCheckAllowedGroups: ['a"] || true || ["'] } } },
+    };
+    expect(
+      compile(input({ policies: [], moduleConfig: mc })).invalid.get('ModuleConfig/admission-policy-engine')?.[0],
+    ).toMatch(/skipCheckAllowedGroups\[0\]: Invalid value: .*must match the pattern/);
+  });
+});
+
 describe('settings and namespaces', () => {
   const mc = (settings: unknown) => ({
     apiVersion: 'deckhouse.io/v1alpha1',

@@ -18,9 +18,14 @@ const observe = (objects: K8sObject[]): ObservedObject[] => objects.map((o) => s
 const repos = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'D8AllowedRepos').map((o) => o.metadata.name);
 
 describe('plan', () => {
-  it('a fresh cluster: templates and the sync set first, then constraints; nothing to prune', () => {
+  it('a fresh cluster: templates, the sync set and the skip-label guard first, then constraints; nothing to prune', () => {
     const plan = planChanges(desiredOf([good]), []);
-    expect(plan.applyFirst.every((o) => o.kind === 'ConstraintTemplate' || o.kind === 'SyncSet')).toBe(true);
+    expect([...new Set(plan.applyFirst.map((o) => o.kind))]).toEqual([
+      'ConstraintTemplate',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'SyncSet',
+    ]);
     expect(plan.applyConstraints.every((o) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1')).toBe(true);
     expect(repos(plan.applyConstraints)).toEqual(['repos']);
     expect(plan.prune).toEqual([]);
