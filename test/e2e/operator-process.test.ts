@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import { waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
-import { installCrds } from '../support/crds.js';
+import { installCrds, removeManagedObjects } from '../support/crds.js';
 
 jest.setTimeout(300_000);
 
@@ -111,16 +111,7 @@ afterAll(async () => {
   for (const r of replicas) if (r.exited === undefined) r.process.kill('SIGKILL');
   if (!client) return;
   await client.delete(policy([]) as unknown as KubeObject);
-  const templates = await client.request(
-    'GET',
-    '/apis/templates.gatekeeper.sh/v1/constrainttemplates?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgatewright',
-  );
-  for (const t of (templates.json as { items: KubeObject[] }).items) await client.delete(t);
-  await client.delete({
-    apiVersion: 'syncset.gatekeeper.sh/v1alpha1',
-    kind: 'SyncSet',
-    metadata: { name: 'gatewright' },
-  });
+  await removeManagedObjects(client);
 });
 
 describe('two operator processes', () => {

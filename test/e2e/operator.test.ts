@@ -18,7 +18,7 @@ import {
   type KubeTestClient,
 } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
-import { installCrds } from '../support/crds.js';
+import { installCrds, removeManagedObjects } from '../support/crds.js';
 import { docExamples, policyExamples, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
 
 jest.setTimeout(300_000);
@@ -115,17 +115,7 @@ afterAll(async () => {
   for (const name of ['production-high', 'production-low', 'a', 'b']) {
     await client.delete({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name } });
   }
-  // Remove everything gatewright manages, so the other suites run without the standards in force.
-  const templates = await client.request(
-    'GET',
-    '/apis/templates.gatekeeper.sh/v1/constrainttemplates?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgatewright',
-  );
-  for (const t of (templates.json as { items: KubeObject[] }).items) await client.delete(t);
-  await client.delete({
-    apiVersion: 'syncset.gatekeeper.sh/v1alpha1',
-    kind: 'SyncSet',
-    metadata: { name: 'gatewright' },
-  });
+  await removeManagedObjects(client);
 });
 
 describe('the DVP examples, reconciled', () => {

@@ -13,3 +13,24 @@ export async function installCrds(client: KubeTestClient): Promise<void> {
     await waitForCrdEstablished(client, crd.metadata.name);
   }
 }
+
+/** Deletes everything gatewright manages (templates take their constraints with them), so later suites start clean. */
+export async function removeManagedObjects(client: KubeTestClient): Promise<void> {
+  const templates = await client.request(
+    'GET',
+    '/apis/templates.gatekeeper.sh/v1/constrainttemplates?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgatewright',
+  );
+  for (const t of (templates.json as { items: KubeObject[] }).items) await client.delete(t);
+  await client.delete({
+    apiVersion: 'syncset.gatekeeper.sh/v1alpha1',
+    kind: 'SyncSet',
+    metadata: { name: 'gatewright' },
+  });
+  for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
+    await client.delete({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind,
+      metadata: { name: 'gatewright-skip-pss-check' },
+    });
+  }
+}
