@@ -447,6 +447,42 @@ describe('changes converge', () => {
     expect(await client.get('constraints.gatekeeper.sh/v1beta1', 'D8PriorityClass', 'gw-op-edit')).toBeUndefined();
   });
 
+  test('Gatekeeper’s audit findings show up as VIOLATIONS on the policy', async () => {
+    const policy = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'OperationPolicy',
+      metadata: { name: 'gw-op-audit' },
+      spec: {
+        enforcementAction: 'Dryrun',
+        policies: { priorityClassNames: ['a'] },
+        match: { namespaceSelector: { matchNames: [PRIVILEGED_NS] } },
+      },
+    };
+    await client.apply(policy as unknown as KubeObject);
+    await converge();
+    // Dryrun admits the Pod; the audit (every 10 s here) finds it afterwards.
+    const created = await client.createRaw(
+      pod('audited', PRIVILEGED_NS, { priorityClassName: 'b' }) as unknown as KubeObject,
+    );
+    expect(created.status).toBe(201);
+    await waitFor(
+      'the audit to count the violation',
+      async () => {
+        const c = await client.get<KubeObject>('constraints.gatekeeper.sh/v1beta1', 'D8PriorityClass', 'gw-op-audit');
+        return Number((c?.status as { totalViolations?: number } | undefined)?.totalViolations ?? 0) >= 1;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    await converge();
+    const s = await policyStatus('OperationPolicy', 'gw-op-audit');
+    expect((s as unknown as { violations: number }).violations).toBe(1);
+    const r = await k(['get', 'operationpolicy', 'gw-op-audit', '--no-headers']);
+    expect(r.stdout).toMatch(/^gw-op-audit\s+True\s+Dryrun\s+1\s+1\s+/);
+    await client.delete(pod('audited', PRIVILEGED_NS, {}) as unknown as KubeObject);
+    await client.delete(policy as unknown as KubeObject);
+    await converge();
+  });
+
   test('drift: a constraint deleted or edited by hand is restored', async () => {
     await client.delete({
       apiVersion: 'constraints.gatekeeper.sh/v1beta1',
