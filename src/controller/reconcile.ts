@@ -18,8 +18,14 @@ import {
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { KubeClient, resourcePath } from './kube-client.js';
-import { objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
-import { buildPolicyStatus, templateIngested, type GatekeeperView, type PolicyStatus } from './status.js';
+import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
+import {
+  buildPolicyStatus,
+  templateErrors,
+  templateIngested,
+  type GatekeeperView,
+  type PolicyStatus,
+} from './status.js';
 
 export const FIELD_MANAGER = 'gatewright';
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
@@ -166,7 +172,10 @@ export class Reconciler {
       if (status.notEnforced) waiting = true;
     }
     if (moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(moduleConfig, result);
-    return { ...outcome, ...(waiting ? { requeueAfterMs: installed ? 2000 : 30000 } : {}) };
+    // Gatekeeper usually ingests a template within seconds; a template it rejected, or no Gatekeeper at all, will not
+    // change by itself soon, so poll slowly then (watches still trigger a pass at once when something changes).
+    const stuck = !installed || [...templatesByKind.values()].some((t) => isManaged(t) && templateErrors(t).length > 0);
+    return { ...outcome, ...(waiting ? { requeueAfterMs: stuck ? 30_000 : 2000 } : {}) };
   }
 
   private async writePolicyStatus(
