@@ -13,6 +13,12 @@ import { loadLibrary } from '../library/load.js';
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+// `gatewright render | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('gatewright')
   .description(
     'Compiles OperationPolicy and SecurityPolicy objects into OPA Gatekeeper ConstraintTemplates and constraints.',
