@@ -483,6 +483,42 @@ describe('changes converge', () => {
     await converge();
   });
 
+  test('a foreign object holding a constraint’s name is reported, never overwritten', async () => {
+    // Someone's own D8PriorityClass constraint, named like the policy that follows.
+    const foreign = {
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'D8PriorityClass',
+      metadata: { name: 'gw-op-clash', labels: { owner: 'platform-team' } },
+      spec: { enforcementAction: 'dryrun', parameters: { priorityClassNames: ['theirs'] } },
+    };
+    await client.apply(foreign as unknown as KubeObject);
+    const policy = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'OperationPolicy',
+      metadata: { name: 'gw-op-clash' },
+      spec: {
+        policies: { priorityClassNames: ['ours'] },
+        match: { namespaceSelector: { matchNames: [PRIVILEGED_NS] } },
+      },
+    };
+    await client.apply(policy as unknown as KubeObject);
+    await reconciler.reconcile();
+    const s = await policyStatus('OperationPolicy', 'gw-op-clash');
+    expect(condition(s, 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'NameConflict',
+      message: 'D8PriorityClass "gw-op-clash" exists and is not managed by gatewright',
+    });
+    expect(condition(s, 'Ready')?.status).toBe('False');
+    const still = await client.get<KubeObject>('constraints.gatekeeper.sh/v1beta1', 'D8PriorityClass', 'gw-op-clash');
+    expect(still?.spec).toMatchObject({ enforcementAction: 'dryrun', parameters: { priorityClassNames: ['theirs'] } });
+    // Deleting the policy does not prune the foreign object either: it was never gatewright's.
+    await client.delete(policy as unknown as KubeObject);
+    await converge();
+    expect(await client.get('constraints.gatekeeper.sh/v1beta1', 'D8PriorityClass', 'gw-op-clash')).toBeDefined();
+    await client.delete(foreign as unknown as KubeObject);
+  });
+
   test('drift: a constraint deleted or edited by hand is restored', async () => {
     await client.delete({
       apiVersion: 'constraints.gatekeeper.sh/v1beta1',
