@@ -285,6 +285,59 @@ describe('Gatekeeper’s own features keep working beside gatewright', () => {
   });
 });
 
+describe('SecurityPolicyExceptions reach Gatekeeper through the SyncSet', () => {
+  const NS = 'gw-op-exception';
+  const privilegedPod = (name: string, labels: Record<string, string>) =>
+    pod(
+      name,
+      NS,
+      { containers: [{ name: 'agent', image: 'r/agent:1', securityContext: { privileged: true } }] },
+      labels,
+    );
+
+  test('a Pod that names an exception allowing privileged is admitted; without it, denied', async () => {
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS, labels: { 'security.deckhouse.io/pod-policy': 'baseline' } },
+    });
+    const syncSet = await client.get<KubeObject>('syncset.gatekeeper.sh/v1alpha1', 'SyncSet', 'gatewright');
+    expect((syncSet?.spec as { gvks: unknown[] }).gvks).toContainEqual({
+      group: 'deckhouse.io',
+      version: 'v1alpha1',
+      kind: 'SecurityPolicyException',
+    });
+    await client.apply({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'SecurityPolicyException',
+      metadata: { name: 'node-agent', namespace: NS },
+      spec: {
+        securityContext: { privileged: { allowedValue: true, metadata: { description: 'manages host devices' } } },
+      },
+    } as unknown as KubeObject);
+    const denied = await dryRunCreate(privilegedPod('plain', {}));
+    expect(denied.status).toBe(403);
+    expect(denied.message).toContain('[d8-pod-security-baseline-deny-default]');
+    // Gatekeeper syncs the exception into its inventory shortly after it is created.
+    const admitted = await waitFor(
+      'the exception to be synced',
+      async () => {
+        const r = await dryRunCreate(
+          privilegedPod('agent', { 'security.deckhouse.io/security-policy-exception': 'node-agent' }),
+        );
+        return r.status === 201 ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(admitted.message).toBe('');
+    // An exception that does not allow the value found admits nothing.
+    const other = await dryRunCreate(
+      privilegedPod('other', { 'security.deckhouse.io/security-policy-exception': 'missing' }),
+    );
+    expect(other.status).toBe(403);
+  });
+});
+
 describe('the skip-pss-check label is guarded, as in DVP', () => {
   const NS = 'gw-op-guard';
   const labelled = (name: string) =>
