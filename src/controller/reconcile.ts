@@ -69,9 +69,11 @@ export class Reconciler {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** Constraint kinds the template library defines (the kinds whose constraints gatewright may own). */
-  libraryKinds(): string[] {
-    return [...this.opts.library.keys()].sort(compareStrings);
+  private kindsInUse: string[] = [];
+
+  /** Constraint kinds the last pass wanted or still owned: the ones worth watching for drift and audit results. */
+  constraintKindsInUse(): string[] {
+    return this.kindsInUse;
   }
 
   async reconcile(): Promise<ReconcileOutcome> {
@@ -109,6 +111,7 @@ export class Reconciler {
           .filter((t) => t.metadata.labels?.['app.kubernetes.io/managed-by'] === 'gatewright')
           .map(kindOf),
       ]);
+      this.kindsInUse = [...kinds].sort(compareStrings);
       const served = new Set<string>();
       for (const kind of [...kinds].sort(compareStrings)) {
         const items = await this.client.list<ObservedObject>(resourcePath(CONSTRAINTS_API, kind));

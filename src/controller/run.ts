@@ -63,6 +63,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     handler: async () => {
       const started = process.hrtime.bigint();
       const outcome = await reconciler.reconcile();
+      followConstraintKinds(reconciler.constraintKindsInUse());
       firstReconcileDone = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       log.info('reconciled', { ...outcome, seconds });
@@ -99,10 +100,18 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
   watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
   watch('/apis/syncset.gatekeeper.sh/v1alpha1/syncsets', MANAGED_SELECTOR);
-  // Owned constraints, one watch per kind the library defines: drift (a hand edit or delete) triggers a reconcile,
-  // and so does Gatekeeper reporting enforcement or audit results on their status.
-  for (const kind of reconciler.libraryKinds())
-    watch(resourcePath('constraints.gatekeeper.sh/v1beta1', kind), MANAGED_SELECTOR);
+  // Owned constraints, one watch per kind in use: drift (a hand edit or delete) triggers a reconcile, and so does
+  // Gatekeeper reporting enforcement or audit results on their status. The set follows what the last pass used.
+  const followConstraintKinds = (kinds: string[]) => {
+    const wanted = new Set(kinds.map((kind) => resourcePath('constraints.gatekeeper.sh/v1beta1', kind)));
+    for (const path of wanted) watch(path, MANAGED_SELECTOR);
+    for (const [path, w] of watchers) {
+      if (path.includes('/constraints.gatekeeper.sh/') && !wanted.has(path)) {
+        watchers.delete(path);
+        void w.stop();
+      }
+    }
+  };
 
   const resync = setInterval(enqueue, opts.resyncSeconds * 1000);
   resync.unref();

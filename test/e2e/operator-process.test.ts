@@ -165,6 +165,19 @@ describe('two operator processes', () => {
     expect(await metric(leader, 'gatewright_api_write_requests_total')).toBe(before);
   });
 
+  test('a constraint deleted by hand is restored by the running leader', async () => {
+    await client.delete({
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'D8PriorityClass',
+      metadata: { name: 'gw-proc-priority' },
+    });
+    await waitFor(
+      'the constraint to come back',
+      async () => JSON.stringify(await constraintParameters()) === JSON.stringify({ priorityClassNames: ['high'] }),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+  });
+
   test('killing the leader hands over within the lease duration, and the new leader converges', async () => {
     const killedAt = Date.now();
     leader.process.kill('SIGKILL');
