@@ -76,31 +76,25 @@ export function compile(input: CompilerInput): CompileResult {
   // Invalid settings are reported; the defaults stand in, and the controller keeps what is in force (fail safe).
   const settings = effectiveSettings(settingsErrors.length > 0 ? undefined : moduleSettingsOf(input.moduleConfig));
 
-  const security: SecurityPolicy[] = [];
-  const operation: OperationPolicy[] = [];
+  // Group by kind and name first: a name given twice is an error for every copy, found in one pass.
+  const byKey = new Map<string, Record<string, unknown>[]>();
   for (const doc of input.policies) {
     if (!isRecord(doc) || (doc.kind !== 'SecurityPolicy' && doc.kind !== 'OperationPolicy')) continue;
-    const name = isRecord(doc.metadata) ? String(doc.metadata.name) : '';
-    const key = policyKey(doc.kind, name);
-    const errors = validateObject(doc).map(formatError);
-    if (
-      invalid.has(key) ||
-      security.some((p) => p.metadata.name === name && doc.kind === 'SecurityPolicy') ||
-      operation.some((p) => p.metadata.name === name && doc.kind === 'OperationPolicy')
-    ) {
-      errors.push(
-        `${doc.kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`,
-      );
+    const key = policyKey(doc.kind, isRecord(doc.metadata) ? String(doc.metadata.name) : '');
+    byKey.set(key, [...(byKey.get(key) ?? []), doc]);
+  }
+  const security: SecurityPolicy[] = [];
+  const operation: OperationPolicy[] = [];
+  for (const [key, docs] of byKey) {
+    const errors = docs.flatMap((doc) => validateObject(doc).map(formatError));
+    if (docs.length > 1) {
+      const [kind, name] = key.split('/');
+      errors.push(`${kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
     }
-    if (errors.length > 0) invalid.set(key, [...(invalid.get(key) ?? []), ...errors]);
+    const doc = docs[0] as Record<string, unknown>;
+    if (errors.length > 0) invalid.set(key, errors);
     else if (doc.kind === 'SecurityPolicy') security.push(doc as unknown as SecurityPolicy);
     else operation.push(doc as unknown as OperationPolicy);
-  }
-  for (const key of invalid.keys()) {
-    const [kind, name] = key.split('/');
-    const drop = (p: { metadata: { name: string } }): boolean => p.metadata.name !== name;
-    if (kind === 'SecurityPolicy') security.splice(0, security.length, ...security.filter(drop));
-    if (kind === 'OperationPolicy') operation.splice(0, operation.length, ...operation.filter(drop));
   }
 
   const constraints: K8sObject[] = [];
