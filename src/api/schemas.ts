@@ -581,6 +581,8 @@ export const policyStatus = (withDeckhouse: boolean): Schema =>
 
 export const POD_POLICIES = ['Privileged', 'Baseline', 'Restricted'] as const;
 
+export const ADMISSION_ENGINES = ['Rego', 'CEL'] as const;
+
 export const DEFAULT_EXEMPT_NAMESPACES = [
   'kube-system',
   'kube-public',
@@ -629,6 +631,24 @@ export const moduleSettings = obj(
         ),
       },
       'Pod Security Standards settings.',
+    ),
+    // gatewright extension (issue 12): which Gatekeeper engine evaluates the checks, and API-server-side enforcement.
+    admission: obj(
+      {
+        engine: enumOf(
+          ADMISSION_ENGINES,
+          'Which code of the templates Gatekeeper evaluates. Rego (the default) honours SecurityPolicyExceptions, ' +
+            "read from Gatekeeper's synced inventory. CEL (Gatekeeper K8sNativeValidation) is several times cheaper " +
+            'per review, but the CEL engine cannot read the inventory: a Pod naming an exception is checked as if ' +
+            'it named none (fail closed). Checks CEL cannot express stay on Rego (templates/README.md).',
+        ),
+        validatingAdmissionPolicies: bool(
+          "With engine CEL: Gatekeeper also generates a ValidatingAdmissionPolicy and binding from each template's " +
+            "CEL code (generateVAP), so the API server itself enforces the checks, even while Gatekeeper's webhook " +
+            'is down or too slow. false when unset.',
+        ),
+      },
+      'How admission checks are evaluated.',
     ),
     exemptNamespaces: stringList(
       'Namespaces no gatewright check applies to, * as a wildcard. Defaults to the Kubernetes and Deckhouse ' +

@@ -132,6 +132,7 @@ export interface ModuleSettings {
     policies?: { hostPorts?: { knownRanges?: IdRange[] } };
   };
   exemptNamespaces?: string[];
+  admission?: { engine?: 'Rego' | 'CEL'; validatingAdmissionPolicies?: boolean };
 }
 
 export interface ModuleConfig {

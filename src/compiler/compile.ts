@@ -14,6 +14,7 @@ import {
   type SecurityPolicy,
 } from '../api/types.js';
 import { constraintMatch, workloadKinds } from './match.js';
+import { forEngine } from '../library/engine.js';
 import {
   CHECK_ANNOTATION,
   CONSTRAINT_API_VERSION,
@@ -30,7 +31,7 @@ import {
   type PolicyResult,
 } from './model.js';
 import { planOperationChecks } from './operation-rules.js';
-import { PSS_OBJECT_SELECTOR, actionsInUse, standardChecks, standardSets } from './pss.js';
+import { PSS_OBJECT_SELECTOR, SUBSUMED_AT_RESTRICTED, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
 
 /** Constraint kind → its ConstraintTemplate. */
@@ -52,6 +53,9 @@ export interface EffectiveSettings {
   knownHostPortRanges: { min: number; max: number }[];
   exemptNamespaces: string[];
   skipCheckAllowedGroups: string[];
+  /** Gatekeeper engine for the checks that have CEL code, and whether Gatekeeper generates VAPs from it. */
+  engine: 'Rego' | 'CEL';
+  validatingAdmissionPolicies: boolean;
 }
 
 export const MODULE_CONFIG_KEY = `ModuleConfig/${MODULE_CONFIG_NAME}`;
@@ -66,6 +70,8 @@ export function effectiveSettings(settings: ModuleSettings | undefined): Effecti
     knownHostPortRanges: pss.policies?.hostPorts?.knownRanges ?? [],
     exemptNamespaces: settings?.exemptNamespaces ?? DEFAULT_EXEMPT_NAMESPACES,
     skipCheckAllowedGroups: pss.skipCheckAllowedGroups ?? DEFAULT_SKIP_CHECK_ALLOWED_GROUPS,
+    engine: settings?.admission?.engine ?? 'Rego',
+    validatingAdmissionPolicies: settings?.admission?.validatingAdmissionPolicies ?? false,
   };
 }
 
@@ -162,7 +168,13 @@ export function compile(input: CompilerInput): CompileResult {
       labelSelector: PSS_OBJECT_SELECTOR,
     };
     const checks = standardChecks(set.standard, { knownHostPortRanges: settings.knownHostPortRanges }).map((check) =>
-      emit('PodSecurityStandard', ownerName, set.name, set.action, check, match),
+      emit('PodSecurityStandard', ownerName, set.name, set.action, check, {
+        ...match,
+        namespaceSelector:
+          set.withoutRestricted && SUBSUMED_AT_RESTRICTED.has(check.name)
+            ? set.withoutRestricted
+            : set.namespaceSelector,
+      }),
     );
     policies.set(policyKey('PodSecurityStandard', ownerName), {
       ownerKind: 'PodSecurityStandard',
@@ -173,7 +185,7 @@ export function compile(input: CompilerInput): CompileResult {
     });
   }
 
-  const templates = templatesFor(constraints, input.library);
+  const templates = templatesFor(constraints, input.library, settings);
   const syncSet = syncSetFor(templates);
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
@@ -242,11 +254,12 @@ function withHash(object: K8sObject): K8sObject {
 }
 
 /** Only templates some constraint uses are emitted. */
-function templatesFor(constraints: K8sObject[], library: TemplateLibrary): K8sObject[] {
+function templatesFor(constraints: K8sObject[], library: TemplateLibrary, settings: EffectiveSettings): K8sObject[] {
   const kinds = [...new Set(constraints.map((c) => c.kind))].sort(compareStrings);
   return kinds.map((kind) => {
-    const template = library.get(kind);
-    if (!template) throw new Error(`the template library has no ConstraintTemplate for kind ${kind}`);
+    const found = library.get(kind);
+    if (!found) throw new Error(`the template library has no ConstraintTemplate for kind ${kind}`);
+    const template = forEngine(found, settings.engine, settings.validatingAdmissionPolicies);
     return withHash({
       ...template,
       metadata: {

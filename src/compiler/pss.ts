@@ -1,6 +1,7 @@
 // Pod Security Standards as constraint sets (reference deckhouse.md §5): for each enforcement action in use, one
 // baseline set and one restricted set, selected by namespace labels. A restricted namespace is checked by both sets,
-// which together make up the restricted profile. The controls and their parameters agree with Kubernetes Pod
+// which together make up the restricted profile; where a restricted control subsumes a baseline one (same kind,
+// stricter parameters), the baseline constraint leaves restricted namespaces out, so no control runs twice. The controls and their parameters agree with Kubernetes Pod
 // Security Admission at v1.37 (checked by `make conformance` against PSA's own fixtures).
 import type { GatekeeperAction, IdRange, NamespaceInfo, PodPolicyLevel } from '../api/types.js';
 import type { PlannedCheck } from './security-rules.js';
@@ -65,6 +66,16 @@ export function standardChecks(standard: Standard, settings: PssSettings): Plann
   ]; // prettier-ignore
 }
 
+/**
+ * Baseline controls a restricted control subsumes: every object the baseline constraint denies, the restricted one
+ * denies too (narrower allow-lists, the same exception lookup). In a restricted namespace only the latter runs.
+ */
+export const SUBSUMED_AT_RESTRICTED: ReadonlyMap<string, string> = new Map([
+  ['capabilities_baseline', 'capabilities_restricted'],
+  ['seccompProfile_baseline', 'seccompProfile_restricted'],
+  ['procMount', 'procMount_restricted'],
+]);
+
 /** Enforcement actions in use: the default one, then every valid action a namespace label asks for (DVP). */
 export function actionsInUse(defaultAction: GatekeeperAction, namespaces: NamespaceInfo[]): GatekeeperAction[] {
   const labelled = new Set<GatekeeperAction>();
@@ -81,8 +92,12 @@ export interface StandardSet {
   action: GatekeeperAction;
   /** The constraint name every check of the set uses. */
   name: string;
-  namespaceSelector: { matchExpressions: { key: string; operator: 'In' | 'NotIn'; values: string[] }[] };
+  namespaceSelector: NamespaceSelector;
+  /** Baseline sets: the same namespaces minus those the restricted set of the same action covers. */
+  withoutRestricted?: NamespaceSelector;
 }
+
+type NamespaceSelector = { matchExpressions: { key: string; operator: 'In' | 'NotIn'; values: string[] }[] };
 
 /**
  * Which namespaces a set applies to. Unlabelled namespaces follow defaultPolicy; the default action's set covers
@@ -111,11 +126,20 @@ export function standardSets(
           ? [{ key: POD_POLICY_ACTION_LABEL, operator: 'NotIn' as const, values: others }]
           : []
         : [{ key: POD_POLICY_ACTION_LABEL, operator: 'In' as const, values: [action] }];
+      // baseline ∧ ¬restricted: with an unlabelled default of Baseline that is "not privileged, not restricted";
+      // otherwise (default Privileged or Restricted) exactly the namespaces labelled baseline.
+      const baselineOnly =
+        defaultPolicy === 'Baseline'
+          ? { key: POD_POLICY_LABEL, operator: 'NotIn' as const, values: ['privileged', 'restricted'] }
+          : { key: POD_POLICY_LABEL, operator: 'In' as const, values: ['baseline'] };
       sets.push({
         standard,
         action,
         name: `d8-pod-security-${standard}-${action}${isDefault ? '-default' : ''}`,
         namespaceSelector: { matchExpressions: [policyRequirement, ...actionRequirement] },
+        ...(standard === 'baseline'
+          ? { withoutRestricted: { matchExpressions: [baselineOnly, ...actionRequirement] } }
+          : {}),
       });
     }
   }

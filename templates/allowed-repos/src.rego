@@ -10,6 +10,6 @@ violation contains {"msg": msg, "details": message.details(field, img, repos)} i
 	some entry in common.containers
 	img := object.get(entry.container, "image", "")
 	not image.repo_matches_any(repos, img)
-	field := sprintf("%s.image", [entry.path])
+	field := sprintf("%s.image", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, img, repos)
 }

@@ -26,7 +26,7 @@ violation contains {"msg": msg, "details": message.details(found.field, found.pr
 # The profile a container runs with and the field it comes from, in order of precedence.
 profile(entry) := found if {
 	field_value := entry.container.securityContext.appArmorProfile
-	found := from_field(field_value, sprintf("%s.securityContext.appArmorProfile", [entry.path]))
+	found := from_field(field_value, sprintf("%s.securityContext.appArmorProfile", [common.path(entry)]))
 } else := found if {
 	key := concat("", [annotation_prefix, entry.container.name])
 	value := common.pod_annotations[key]
@@ -38,7 +38,7 @@ profile(entry) := found if {
 } else := {
 	"profile": "runtime/default",
 	"shown": "unset (runtime/default)",
-	"field": sprintf("%s.securityContext.appArmorProfile", [entry.path]),
+	"field": sprintf("%s.securityContext.appArmorProfile", [common.path(entry)]),
 }
 
 from_field(value, field) := {"profile": name, "shown": name, "field": sprintf("%s.type", [field])} if {

@@ -46,7 +46,7 @@ violation contains {"msg": msg, "details": message.details(mount_field, mount.mo
 	some entry in common.containers
 	some i, mount in object.get(entry.container, "volumeMounts", [])
 	token_path(mount.mountPath)
-	mount_field := sprintf("%s.volumeMounts[%d].mountPath", [entry.path, i])
+	mount_field := sprintf("%s.volumeMounts[%d].mountPath", [common.path(entry), i])
 	msg := message.format_rule(common.container_subject(entry), mount_field, mount.mountPath, concat("", ["the service account token must not be mounted; ", fix]))
 }
 

@@ -8,9 +8,9 @@ violation contains {"msg": msg, "details": message.details(field, name, "a uniqu
 	not common.is_delete
 	some entry in common.containers
 	name := entry.container.name
-	others := sort([o.path | some o in common.containers; o.path != entry.path; o.container.name == name])
+	others := sort([common.path(o) | some o in common.containers; o.container.name == name; o != entry])
 	count(others) > 0
-	field := sprintf("%s.name", [entry.path])
+	field := sprintf("%s.name", [common.path(entry)])
 	rule := sprintf("also used by %s; container names must be unique", [concat(", ", others)])
 	msg := message.format_rule(common.object_ref, field, name, rule)
 }
@@ -24,7 +24,7 @@ violation contains {"msg": msg, "details": message.details(field, name, "a uniqu
 	name := var.name
 	others := [sprintf("env[%d]", [j]) | some j, other in env; j != i; other.name == name]
 	count(others) > 0
-	field := sprintf("%s.env[%d].name", [entry.path, i])
+	field := sprintf("%s.env[%d].name", [common.path(entry), i])
 	rule := sprintf("also set by %s; environment variable names must be unique", [concat(", ", others)])
 	msg := message.format_rule(common.container_subject(entry), field, name, rule)
 }

@@ -11,7 +11,7 @@ violation contains {"msg": msg, "details": message.details(field, img, {"disallo
 	img := object.get(entry.container, "image", "")
 	ref := image.parse(img)
 	ref.tag in tags
-	field := sprintf("%s.image", [entry.path])
+	field := sprintf("%s.image", [common.path(entry)])
 	msg := message.format_rule(common.container_subject(entry), field, img, rule(ref))
 }
 

@@ -36,7 +36,7 @@ host_ports contains hp if {
 		"entry": entry,
 		"port": p[port_field],
 		"protocol": object.get(p, "protocol", "TCP"),
-		"field": sprintf("%s.ports[%d].%s", [entry.path, i, port_field]),
+		"field": sprintf("%s.ports[%d].%s", [common.path(entry), i, port_field]),
 	}
 }
 

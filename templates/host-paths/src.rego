@@ -63,7 +63,7 @@ violation contains {"msg": msg, "details": message.details(field, actual, true)}
 	count(covering(hv)) > 0
 	not satisfied(hv)
 	some wm in writable_mounts(hv.volume.name)
-	field := sprintf("%s.volumeMounts[%d].readOnly", [wm.entry.path, wm.index])
+	field := sprintf("%s.volumeMounts[%d].readOnly", [common.path(wm.entry), wm.index])
 	actual := object.get(wm.mount, "readOnly", null)
 	rule := sprintf("must be true: hostPath %s (volume %q) is allowed read-only only", [hv.volume.hostPath.path, hv.volume.name])
 	msg := message.format_rule(common.container_subject(wm.entry), field, actual, rule)

@@ -19,6 +19,6 @@ violation contains {"msg": msg, "details": message.details(field, host, "")} if 
 	some action in ["httpGet", "tcpSocket"]
 	host := object.get(entry.container, array.concat(handler, [action, "host"]), "")
 	host != ""
-	field := concat(".", [entry.path, concat(".", handler), action, "host"])
+	field := concat(".", [common.path(entry), concat(".", handler), action, "host"])
 	msg := message.format_rule(common.container_subject(entry), field, host, "must be unset (the kubelet connects to the pod IP)")
 }

@@ -10,7 +10,7 @@ violation contains {"msg": msg, "details": message.details(field, actual, policy
 	some entry in common.containers
 	actual := effective_policy(entry.container)
 	actual != policy
-	field := sprintf("%s.imagePullPolicy", [entry.path])
+	field := sprintf("%s.imagePullPolicy", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, shown(entry.container, actual), policy)
 }
 

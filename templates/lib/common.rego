@@ -58,13 +58,17 @@ else := sprintf("%s %s", [kind, name])
 
 container_fields := ["containers", "initContainers", "ephemeralContainers"]
 
-# Every container of the pod spec, with where it sits:
-# {"container": <the container>, "field": "initContainers", "path": "spec.template.spec.initContainers[0]"}.
-containers contains entry if {
+# Every container of the pod spec, with where it sits: {"container": <the container>, "field": "initContainers", "index": 0}.
+# An array, not a set: a set would hash every container to deduplicate entries that cannot repeat. The field path is
+# formatted only for a container that violates (path(entry)), never up front.
+containers := [entry |
 	some field in container_fields
 	some i, c in object.get(pod_spec, field, [])
-	entry := {"container": c, "field": field, "path": sprintf("%s.%s[%d]", [spec_prefix, field, i])}
-}
+	entry := {"container": c, "field": field, "index": i}
+]
+
+# "spec.template.spec.initContainers[0]".
+path(entry) := sprintf("%s.%s[%d]", [spec_prefix, entry.field, entry.index])
 
 container_word := {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}
 

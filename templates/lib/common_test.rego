@@ -25,25 +25,25 @@ cronjob := {"kind": "CronJob", "metadata": {"name": "nightly", "namespace": "tea
 review(obj) := {"review": {"kind": {"kind": obj.kind}, "object": obj, "operation": "CREATE"}}
 
 test_pod_containers_cover_all_three_lists if {
-	paths := {e.path | some e in common.containers} with input as review(pod)
+	paths := {common.path(e) | some e in common.containers} with input as review(pod)
 	paths == {"spec.containers[0]", "spec.containers[1]", "spec.initContainers[0]", "spec.ephemeralContainers[0]"}
 }
 
 test_deployment_template if {
-	paths := {e.path | some e in common.containers} with input as review(deployment)
+	paths := {common.path(e) | some e in common.containers} with input as review(deployment)
 	paths == {"spec.template.spec.containers[0]"}
 	common.pod_labels == {"app": "web"} with input as review(deployment)
 }
 
 test_cronjob_template if {
-	paths := {e.path | some e in common.containers} with input as review(cronjob)
+	paths := {common.path(e) | some e in common.containers} with input as review(cronjob)
 	paths == {"spec.jobTemplate.spec.template.spec.initContainers[0]"}
 	common.pod_labels == {"tier": "batch"} with input as review(cronjob)
 }
 
 test_unknown_kind_falls_back_to_spec if {
 	obj := {"kind": "Widget", "metadata": {"name": "w"}, "spec": {"containers": [{"name": "c"}]}}
-	paths := {e.path | some e in common.containers} with input as review(obj)
+	paths := {common.path(e) | some e in common.containers} with input as review(obj)
 	paths == {"spec.containers[0]"}
 }
 

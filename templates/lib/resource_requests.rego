@@ -3,6 +3,8 @@
 # the request is unset, so an extended resource set only as a limit is still requested.
 package lib.resource_requests
 
+import data.lib.common
+
 # {"resource": "nvidia.com/gpu", "field": "spec.containers[0].resources.limits[\"nvidia.com/gpu\"]", "pattern": "^nvidia\\.com/"}
 matching(entry, patterns) := {m |
 	some kind in ["requests", "limits"]
@@ -11,7 +13,7 @@ matching(entry, patterns) := {m |
 	regex.match(pattern, resource)
 	m := {
 		"resource": resource,
-		"field": sprintf("%s.resources.%s[%q]", [entry.path, kind, resource]),
+		"field": sprintf("%s.resources.%s[%q]", [common.path(entry), kind, resource]),
 		"pattern": pattern,
 	}
 }

@@ -11,6 +11,6 @@ violation contains {"msg": msg, "details": message.details(field, actual, false)
 	actual := object.get(entry.container, ["securityContext", "allowPrivilegeEscalation"], null)
 	actual != false
 	not exception.allowed(exception.for_container(entry), ["securityContext", "allowPrivilegeEscalation", "allowedValue"], false) == true
-	field := sprintf("%s.securityContext.allowPrivilegeEscalation", [entry.path])
+	field := sprintf("%s.securityContext.allowPrivilegeEscalation", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, actual, false)
 }

@@ -9,6 +9,6 @@ violation contains {"msg": msg, "details": message.details(field, true, false)} 
 	some entry in common.containers
 	entry.container.securityContext.privileged == true
 	not exception.allowed(exception.for_container(entry), ["securityContext", "privileged", "allowedValue"], false) == true
-	field := sprintf("%s.securityContext.privileged", [entry.path])
+	field := sprintf("%s.securityContext.privileged", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, true, false)
 }

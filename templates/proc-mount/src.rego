@@ -20,7 +20,7 @@ violation contains {"msg": msg, "details": message.details(field, proc_mount, al
 	proc_mount := value(entry)
 	not proc_mount in allowed
 	not proc_mount in exception.allowed(exception.for_container(entry), ["securityContext", "procMount", "allowedValues"], [])
-	field := sprintf("%s.securityContext.procMount", [entry.path])
+	field := sprintf("%s.securityContext.procMount", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, proc_mount, allowed)
 }
 

@@ -13,6 +13,6 @@ violation contains {"msg": msg, "details": message.details(field, actual, true)}
 	actual != true
 	# An unset field runs writable, so an exception allowing false admits it too.
 	not exception.allowed(exception.for_container(entry), ["securityContext", "readOnlyRootFilesystem", "allowedValue"], true) == false
-	field := sprintf("%s.securityContext.readOnlyRootFilesystem", [entry.path])
+	field := sprintf("%s.securityContext.readOnlyRootFilesystem", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, actual, true)
 }

@@ -9,7 +9,7 @@ violation contains {"msg": msg, "details": message.details(field, null, "set")} 
 	some entry in common.containers
 	can_have_probes(entry)
 	object.get(entry.container, probe, null) == null
-	field := sprintf("%s.%s", [entry.path, probe])
+	field := sprintf("%s.%s", [common.path(entry), probe])
 	msg := message.format_rule(common.container_subject(entry), field, null, "must be set")
 }
 

@@ -10,6 +10,6 @@ violation contains {"msg": msg, "details": message.details(field, null, "set")} 
 	some entry in common.containers
 	entry.field != "ephemeralContainers"
 	object.get(entry.container, ["resources", kind, resource], null) == null
-	field := sprintf("%s.resources.%s.%s", [entry.path, kind, resource])
+	field := sprintf("%s.resources.%s.%s", [common.path(entry), kind, resource])
 	msg := message.format_rule(common.container_subject(entry), field, null, "must be set")
 }

@@ -23,20 +23,32 @@ field_profile(sp) := concat("", ["localhost/", object.get(sp, "localhostProfile"
 	sp.type == "Localhost"
 } else := sp.type
 
-# The profile that applies to a container and where it comes from, in DVP's order of precedence.
-# value is null when no source sets one.
-profile(entry) := {"value": field_profile(sp), "field": sprintf("%s.securityContext.seccompProfile", [entry.path])} if {
+# The profile that applies to a container, in DVP's order of precedence, and which source set it (a tag; the field
+# path is formatted only for a violation). value is null when no source sets one.
+profile(entry) := {"value": field_profile(sp), "source": "container"} if {
 	sp := entry.container.securityContext.seccompProfile
 	is_string(sp.type)
-} else := {"value": field_profile(sp), "field": sprintf("%s.securityContext.seccompProfile", [common.spec_prefix])} if {
-	sp := common.pod_spec.securityContext.seccompProfile
-	is_string(sp.type)
-} else := {"value": v, "field": sprintf("%s.annotations[%q]", [metadata_prefix, name])} if {
-	name := concat("", [container_annotation_prefix, entry.container.name])
-	v := common.pod_annotations[name]
-} else := {"value": v, "field": sprintf("%s.annotations[%q]", [metadata_prefix, pod_annotation])} if {
+} else := {"value": field_profile(pod_field), "source": "pod"} if {
+	pod_field_set
+} else := {"value": v, "source": "container_annotation"} if {
+	v := common.pod_annotations[concat("", [container_annotation_prefix, entry.container.name])]
+} else := {"value": v, "source": "pod_annotation"} if {
 	v := common.pod_annotations[pod_annotation]
-} else := {"value": null, "field": sprintf("%s.securityContext.seccompProfile", [entry.path])}
+} else := {"value": null, "source": "none"}
+
+pod_field := common.pod_spec.securityContext.seccompProfile
+
+pod_field_set if is_string(pod_field.type)
+
+field_of(entry, "container") := sprintf("%s.securityContext.seccompProfile", [common.path(entry)])
+
+field_of(_, "pod") := sprintf("%s.securityContext.seccompProfile", [common.spec_prefix])
+
+field_of(entry, "container_annotation") := sprintf("%s.annotations[%q]", [metadata_prefix, concat("", [container_annotation_prefix, entry.container.name])])
+
+field_of(_, "pod_annotation") := sprintf("%s.annotations[%q]", [metadata_prefix, pod_annotation])
+
+field_of(entry, "none") := sprintf("%s.securityContext.seccompProfile", [common.path(entry)])
 
 synonyms := {
 	"RuntimeDefault": "runtime/default",
@@ -54,6 +66,16 @@ synonyms := {
 canonical(p) := c if {
 	c := synonyms[p]
 } else := p
+
+# The constraint's own list in canonical form, computed once per review: most profiles are admitted by one lookup.
+allowed_canonical := {canonical(p) | some p in allowed_profiles}
+
+admitted_by_constraint(actual) if actual in allowed_canonical
+
+admitted_by_constraint(actual) if {
+	not actual in allowed_canonical
+	admits(allowed_profiles, actual, allowed_files)
+}
 
 # Whether a profile list (allowedProfiles, or an exception's allowedValues) admits the actual profile.
 admits(profiles, _, _) if "*" in profiles
@@ -81,24 +103,26 @@ canonical_value(null) := "undefined"
 
 canonical_value(v) := canonical(v) if v != null
 
-# PSA restricted (1.25+) does not require a profile on Windows pods, which cannot set one.
-exempt if {
+# PSA restricted (1.25+) does not require a profile on Windows pods, which cannot set one; a profile that is set is
+# still judged (as PSA baseline does), so the restricted set can stand in for the baseline one.
+windows_unset_exempt(actual) if {
+	actual == "undefined"
 	common.is_windows_pod
-	not admits(allowed_profiles, "undefined", allowed_files)
 }
 
 rule_text(actual) := sprintf("allowed: %s with allowedLocalhostFiles %s", [message.show(allowed_profiles), message.show(allowed_files)]) if {
 	startswith(actual, "localhost/")
 } else := sprintf("allowed: %s", [message.show(allowed_profiles)])
 
-violation contains {"msg": msg, "details": message.details(p.field, p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
+violation contains {"msg": msg, "details": message.details(field, p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
 	not common.is_delete
-	not exempt
 	some entry in common.containers
 	p := profile(entry)
 	actual := canonical_value(p.value)
-	not admits(allowed_profiles, actual, allowed_files)
+	not admitted_by_constraint(actual)
+	not windows_unset_exempt(actual)
 	# An exception's "Localhost" admits any local file: it names no file list of its own.
 	not admits(exception.allowed(exception.for_container(entry), ["securityContext", "seccompProfile", "allowedValues"], []), actual, ["*"])
-	msg := message.format_rule(common.container_subject(entry), p.field, p.value, rule_text(actual))
+	field := field_of(entry, p.source)
+	msg := message.format_rule(common.container_subject(entry), field, p.value, rule_text(actual))
 }

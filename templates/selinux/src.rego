@@ -13,7 +13,7 @@ options contains {"subject": common.object_ref, "field": sprintf("%s.securityCon
 	o := common.pod_spec.securityContext.seLinuxOptions
 }
 
-options contains {"subject": common.container_subject(entry), "field": sprintf("%s.securityContext.seLinuxOptions", [entry.path]), "options": o, "spe": exception.for_container(entry)} if {
+options contains {"subject": common.container_subject(entry), "field": sprintf("%s.securityContext.seLinuxOptions", [common.path(entry)]), "options": o, "spe": exception.for_container(entry)} if {
 	some entry in common.containers
 	o := entry.container.securityContext.seLinuxOptions
 }

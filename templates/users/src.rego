@@ -21,16 +21,21 @@ pod_sc := sc if {
 
 pod_field(key) := sprintf("%s.securityContext.%s", [common.spec_prefix, key])
 
-container_field(entry, key) := sprintf("%s.securityContext.%s", [entry.path, key])
+container_field(entry, key) := sprintf("%s.securityContext.%s", [common.path(entry), key])
 
 # The value a container runs with: its own securityContext, else the pod's; value is null when neither sets it.
-effective(entry, key) := {"value": v, "field": container_field(entry, key)} if {
+# "on" says whose field it is; the field path is formatted only for a violation (field_of).
+effective(entry, key) := {"value": v, "on": "container"} if {
 	v := entry.container.securityContext[key]
 	v != null
-} else := {"value": v, "field": pod_field(key)} if {
+} else := {"value": v, "on": "pod"} if {
 	v := pod_sc[key]
 	v != null
-} else := {"value": null, "field": container_field(entry, key)}
+} else := {"value": null, "on": "container"}
+
+field_of(entry, key, "container") := container_field(entry, key)
+
+field_of(_, key, "pod") := pod_field(key)
 
 spe_uids(spe) := exception.allowed(spe, ["securityContext", "runAsUser", "allowedValues"], [])
 
@@ -41,7 +46,7 @@ range_rule(key) := sprintf("must be set, within %s", [message.show(ranges(key))]
 
 # --- runAsUser: MustRunAs ---------------------------------------------------------------------------------------
 
-violation contains {"msg": msg, "details": message.details(e.field, e.value, ranges("runAsUser"))} if {
+violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsUser"))} if {
 	not common.is_delete
 	rule("runAsUser") == "MustRunAs"
 	some entry in common.containers
@@ -49,17 +54,19 @@ violation contains {"msg": msg, "details": message.details(e.field, e.value, ran
 	e.value != null
 	not range.in_any(e.value, ranges("runAsUser"))
 	not e.value in spe_uids(exception.for_container(entry))
-	msg := message.format(common.container_subject(entry), e.field, e.value, ranges("runAsUser"))
+	field := field_of(entry, "runAsUser", e.on)
+	msg := message.format(common.container_subject(entry), field, e.value, ranges("runAsUser"))
 }
 
-violation contains {"msg": msg, "details": message.details(e.field, null, ranges("runAsUser"))} if {
+violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsUser"))} if {
 	not common.is_delete
 	rule("runAsUser") == "MustRunAs"
 	requires_presence
 	some entry in common.containers
 	e := effective(entry, "runAsUser")
 	e.value == null
-	msg := message.format_rule(common.container_subject(entry), e.field, null, range_rule("runAsUser"))
+	field := field_of(entry, "runAsUser", e.on)
+	msg := message.format_rule(common.container_subject(entry), field, null, range_rule("runAsUser"))
 }
 
 # --- runAsUser: MustRunAsNonRoot (Pod Security Admission restricted: runAsNonRoot and runAsUser) -----------------
@@ -135,24 +142,26 @@ violation contains {"msg": msg, "details": message.details(field, null, true)} i
 
 # --- runAsGroup (per container, falling back to the pod) ---------------------------------------------------------
 
-violation contains {"msg": msg, "details": message.details(e.field, e.value, ranges("runAsGroup"))} if {
+violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsGroup"))} if {
 	not common.is_delete
 	rule("runAsGroup") in {"MustRunAs", "MayRunAs"}
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
 	e.value != null
 	not range.in_any(e.value, ranges("runAsGroup"))
-	msg := message.format(common.container_subject(entry), e.field, e.value, ranges("runAsGroup"))
+	field := field_of(entry, "runAsGroup", e.on)
+	msg := message.format(common.container_subject(entry), field, e.value, ranges("runAsGroup"))
 }
 
-violation contains {"msg": msg, "details": message.details(e.field, null, ranges("runAsGroup"))} if {
+violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsGroup"))} if {
 	not common.is_delete
 	rule("runAsGroup") == "MustRunAs"
 	requires_presence
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
 	e.value == null
-	msg := message.format_rule(common.container_subject(entry), e.field, null, range_rule("runAsGroup"))
+	field := field_of(entry, "runAsGroup", e.on)
+	msg := message.format_rule(common.container_subject(entry), field, null, range_rule("runAsGroup"))
 }
 
 # --- supplementalGroups and fsGroup (pod level) ------------------------------------------------------------------

@@ -16,6 +16,6 @@ violation contains {"msg": msg, "details": message.details(field, true, false)} 
 	not common.is_delete
 	some entry in common.containers
 	object.get(entry.container, option, false) == true
-	field := sprintf("%s.securityContext.windowsOptions.hostProcess", [entry.path])
+	field := sprintf("%s.securityContext.windowsOptions.hostProcess", [common.path(entry)])
 	msg := message.format(common.container_subject(entry), field, true, false)
 }
