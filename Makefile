@@ -6,7 +6,7 @@ NODE_BIN := $(shell bash hack/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 BIN := $(CURDIR)/hack/.bin
 
-.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench test test-unit up down operator-start operator-stop
+.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench bench-admission test test-unit up down operator-start operator-stop
 
 all: build
 
@@ -38,8 +38,10 @@ rego-test:
 	$(BIN)/opa check --strict --ignore '*.yaml' templates
 	$(BIN)/opa test --ignore '*.yaml' templates
 
-gator-verify:
-	cd templates && $(BIN)/gator verify ./...
+## gator-verify: every suite under the Rego engine, then under CEL with the same assertions
+gator-verify: build
+	cd templates && $(BIN)/gator verify ./... --enable-k8s-native-validation=false
+	node dist/conformance/cel-suites.js
 
 ## conformance: PSA's own fixtures through the rendered baseline and restricted constraints
 conformance: build
@@ -48,6 +50,16 @@ conformance: build
 ## bench: compile 1,000 SecurityPolicies, 1,000 OperationPolicies and 500 namespaces; prints time and memory
 bench: build
 	node dist/bench/compile-bench.js
+
+## bench-admission: what the constraints cost per admission review (gator bench; restricted, baseline and the DVP
+## documentation's policies; Rego and CEL). Flags after --: --compare DIR (another set, same objects, interleaved),
+## --rounds N, --iterations N, --engine rego|cel, --scale 1,400,2400 (one privileged Pod of N containers)
+ifeq (bench-admission,$(firstword $(MAKECMDGOALS)))
+BENCH_ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_ARGS):;@:)
+endif
+bench-admission: build
+	node dist/bench/admission-bench.js $(BENCH_ARGS)
 
 ## test: every suite (lint, types, generated files, Rego, gator, unit, conformance, end to end); ends with `N passed, N failed`
 test: setup

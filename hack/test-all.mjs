@@ -30,6 +30,13 @@ const jestJson = (project) => {
 /** A step that is one test: passed when its command exits 0. */
 const single = (command) => ({ command, count: (_out, code) => (code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }) });
 
+/** gator verify output: count the cases (indented `--- PASS: case` lines under each test), not the per-test summaries. */
+const gatorCases = (out, code) => {
+  const passed = (out.match(/^\s+--- PASS: /gm) ?? []).length;
+  const failed = (out.match(/^\s+--- FAIL: /gm) ?? []).length;
+  return { passed, failed: failed + (code !== 0 && failed === 0 ? 1 : 0) };
+};
+
 const unit = jestJson('unit');
 const e2e = jestJson('e2e');
 const scenarios = jestJson('scenarios');
@@ -78,17 +85,14 @@ const suites = {
       quiet: true,
     },
   ],
+  // Every suite under both Gatekeeper engines: Rego, then CEL with the same assertions (src/conformance/cel-suites.ts).
   gator: [
     {
-      command: [bin('gator'), 'verify', '-v', './...'],
+      command: [bin('gator'), 'verify', '-v', './...', '--enable-k8s-native-validation=false'],
       cwd: 'templates',
-      count: (out, code) => {
-        // Count the cases (indented `--- PASS: case` lines under each test), not the per-test summaries.
-        const passed = (out.match(/^\s+--- PASS: /gm) ?? []).length;
-        const failed = (out.match(/^\s+--- FAIL: /gm) ?? []).length;
-        return { passed, failed: failed + (code !== 0 && failed === 0 ? 1 : 0) };
-      },
+      count: gatorCases,
     },
+    { command: ['node', 'dist/conformance/cel-suites.js'], count: gatorCases },
   ],
   unit: [unit],
   scenarios: [scenarios],
@@ -98,7 +102,7 @@ const suites = {
       count: (out, code) => {
         let passed = 0;
         let failed = 0;
-        for (const m of out.matchAll(/^(baseline|restricted) v1\.\d+: (\d+)\/(\d+)$/gm)) {
+        for (const m of out.matchAll(/^(baseline|restricted) v1\.\d+ \[(?:rego|cel)\]: (\d+)\/(\d+)$/gm)) {
           passed += Number(m[2]);
           failed += Number(m[3]) - Number(m[2]);
         }

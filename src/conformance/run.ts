@@ -1,6 +1,8 @@
 // `make conformance`: runs Kubernetes Pod Security Admission's own fixtures through the constraints the compiler
 // renders for a baseline and a restricted namespace, with Gatekeeper's gator, and counts agreements: every `fail`
-// fixture must be denied and every `pass` fixture admitted. Prints `<level> v1.N: <agreeing>/<total>` per level.
+// fixture must be denied and every `pass` fixture admitted. Runs under both Gatekeeper engines (the module setting
+// admission.engine Rego, and CEL) and prints `<level> v1.N [<engine>]: <agreeing>/<total>` per level and engine;
+// `--engine rego|cel` runs one.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +45,28 @@ function main(): number {
     name: `pss-${level}`,
     labels: { [POD_POLICY_LABEL]: level, 'kubernetes.io/metadata.name': `pss-${level}` },
   }));
-  const result = compile({ policies: [], namespaces, library });
+  const only = process.argv.indexOf('--engine');
+  const engines = only >= 0 ? [process.argv[only + 1] as Engine] : ENGINES;
+  let disagreements = 0;
+  for (const engine of engines) disagreements += runEngine(engine, library, namespaces);
+  return disagreements === 0 ? 0 : 1;
+}
+
+type Engine = 'rego' | 'cel';
+const ENGINES: Engine[] = ['rego', 'cel'];
+
+function runEngine(
+  engine: Engine,
+  library: ReturnType<typeof loadLibrary>,
+  namespaces: { name: string; labels: Record<string, string> }[],
+): number {
+  const moduleConfig = {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name: 'admission-policy-engine' },
+    spec: { version: 1, settings: { admission: { engine: engine === 'cel' ? 'CEL' : 'Rego' } } },
+  };
+  const result = compile({ policies: [], moduleConfig, namespaces, library });
   let disagreements = 0;
   for (const level of LEVELS) {
     const version = newestVersion(level);
@@ -67,13 +90,17 @@ function main(): number {
       }
       const input = join(work, 'input.yaml');
       writeFileSync(input, docs.map((d) => dump(d, { lineWidth: -1, noRefs: true })).join('---\n'));
-      const run = spawnSync(gator, ['test', '-o', 'json', '-f', input], {
-        encoding: 'utf8',
-        maxBuffer: 256 * 1024 * 1024,
-      });
+      const run = spawnSync(
+        gator,
+        ['test', '-o', 'json', '-f', input, `--enable-k8s-native-validation=${engine === 'cel'}`],
+        {
+          encoding: 'utf8',
+          maxBuffer: 256 * 1024 * 1024,
+        },
+      );
       if (run.error || (run.status !== 0 && run.status !== 1)) {
-        console.error(`gator failed: ${run.error?.message ?? run.stderr}`);
-        return 2;
+        console.error(`gator failed (${engine}): ${run.error?.message ?? run.stderr}`);
+        return 1;
       }
       const results = (JSON.parse(run.stdout || '[]') ?? []) as GatorResult[];
       const denied = new Map<string, string[]>();
@@ -96,13 +123,13 @@ function main(): number {
         }
       }
       disagreements += lines.length;
-      console.log(`${level} ${version}: ${agreeing}/${expected.size}`);
+      console.log(`${level} ${version} [${engine}]: ${agreeing}/${expected.size}`);
       for (const l of lines) console.log(l);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  return disagreements === 0 ? 0 : 1;
+  return disagreements;
 }
 
 process.exitCode = main();

@@ -115,46 +115,100 @@ export function buildTemplates(templatesDir: string, check: boolean): BuildResul
 export const CEL_REPORTED_ITEMS = 4;
 
 interface CelSource {
-  /** Check-local text macros: `name(a, b)` with identifier arguments, replaced by body with the arguments put in. */
+  /**
+   * Check-local text macros: `name(a, b)`, arguments without parentheses or commas, replaced by the body with the
+   * arguments put in. Expanded in the order listed, so a macro whose body or arguments use another comes first.
+   */
   macros?: { name: string; params: string[]; body: string }[];
   variables?: { name: string; expression: string }[];
-  violations?: { name: string; items: string; message: string }[];
+  /** A list of offending items and the message for one (`c`); `max: 1` for a list that holds one item at most. */
+  violations?: { name: string; items: string; message: string; max?: number }[];
   validations?: { expression: string; message?: string; messageExpression?: string }[];
 }
 
-const CEL_MACROS: [RegExp, (arg: string) => string][] = [
-  // Field path of a container (one of variables.cs / ics / ecs), found by value among its list.
-  [
-    /\$path\((\w+)\)/g,
-    (c) =>
-      `(variables.specPrefix + (${c} in variables.cs ? '.containers[' + string(variables.cs.indexOf(${c})) : ` +
-      `${c} in variables.ics ? '.initContainers[' + string(variables.ics.indexOf(${c})) : ` +
-      `'.ephemeralContainers[' + string(variables.ecs.indexOf(${c}))) + ']')`,
-  ],
-  // "Pod team-a/web, init container "setup"" (lib/common.rego container_subject).
-  [
-    /\$subject\((\w+)\)/g,
-    (c) =>
-      `(variables.objectRef + ', ' + (${c} in variables.cs ? 'container' : ${c} in variables.ics ? 'init container' : ` +
-      `'ephemeral container') + ' "' + ${c}.name + '"')`,
-  ],
-  // JSON of a list of strings (lib/message.rego show).
-  [/\$json\(([\w.]+)\)/g, (l) => `('[' + ${l}.map(s, '"' + s + '"').join(',') + ']')`],
-];
+// $glob(pattern, value): OPA glob.match without delimiters (lib/glob.rego) as an RE2 match, `*` being any run of
+// characters. Glob fields never hold ? [ ] { } or a backslash (gatewright validate refuses them), so these escapes
+// are all it takes.
+function globMatch(pattern: string, value: string): string {
+  const escaped = ['.', '+', '(', ')', '|', '^', '$'].reduce(
+    (e, ch) => `${e}.replace('${ch === '$' ? '$' : ch}', '\\\\${ch}')`,
+    pattern.trim(),
+  );
+  return `(${value.trim()}).matches('^' + ${escaped}.replace('*', '.*') + '$')`;
+}
+
+/**
+ * Calls of `name(...)` in a CEL expression, with their arguments split at top-level commas (parentheses, brackets,
+ * braces and quoted strings respected), replaced by what `expand` returns for them.
+ */
+function replaceCalls(text: string, name: string, expand: (args: string[]) => string): string {
+  let out = '';
+  let i = 0;
+  const head = new RegExp(`(?<![\\w.$])${name.replace('$', '\\$')}\\(`, 'g');
+  for (let m = head.exec(text); m !== null; m = head.exec(text)) {
+    out += text.slice(i, m.index);
+    let depth = 0;
+    let quote = '';
+    let j = m.index + m[0].length;
+    const args: string[] = [];
+    let argStart = j;
+    for (; j < text.length; j++) {
+      const ch = text[j] as string;
+      if (quote) {
+        if (ch === '\\') j++;
+        else if (ch === quote) quote = '';
+      } else if (ch === "'" || ch === '"') quote = ch;
+      else if ('([{'.includes(ch)) depth++;
+      else if (')]}'.includes(ch)) {
+        if (depth === 0) break;
+        depth--;
+      } else if (ch === ',' && depth === 0) {
+        args.push(text.slice(argStart, j).trim());
+        argStart = j + 1;
+      }
+    }
+    if (j >= text.length) throw new Error(`unbalanced call of ${name} in CEL: ${text}`);
+    args.push(text.slice(argStart, j).trim());
+    out += expand(args);
+    i = j + 1;
+    head.lastIndex = i;
+  }
+  return out + text.slice(i);
+}
 
 export function expandCelMacros(expression: string, local: CelSource['macros'] = []): string {
   let e = expression;
-  for (const m of local ?? []) {
-    const call = new RegExp(`\\b${m.name}\\(${m.params.map(() => '\\s*(\\w+)\\s*').join(',')}\\)`, 'g');
-    e = e.replace(call, (_all, ...args: string[]) =>
-      m.params.reduce(
-        (body, param, i) => body.replace(new RegExp(`\\b${param}\\b`, 'g'), args[i] as string),
-        `(${m.body.trim()})`,
-      ),
-    );
+  // Repeated until nothing changes, so macros may use one another in any order.
+  for (let round = 0; round < 10; round++) {
+    const before = e;
+    for (const m of local ?? []) {
+      e = replaceCalls(e, m.name, (args) => {
+        if (args.length !== m.params.length) throw new Error(`${m.name} takes ${m.params.length} arguments: ${e}`);
+        // Arguments are put in parenthesised, all at once (one pass), so an argument is never rewritten again.
+        const byParam = new Map(m.params.map((param, k) => [param, `(${args[k] as string})`]));
+        const pattern = new RegExp(`(?<![\\w.'"])(${m.params.join('|')})(?![\\w'"])`, 'g');
+        return `(${m.body.trim().replace(pattern, (p: string) => byParam.get(p) as string)})`;
+      });
+    }
+    e = replaceCalls(e, '$glob', ([pattern, value]) => globMatch(pattern as string, value as string));
+    e = replaceCalls(e, '$path', ([c]) => pathOf(c as string));
+    e = replaceCalls(e, '$subject', ([c]) => subjectOf(c as string));
+    e = replaceCalls(e, '$json', ([l]) => `('[' + ${l as string}.map(js, '"' + js + '"').join(',') + ']')`);
+    if (e === before) return e;
   }
-  return CEL_MACROS.reduce((acc, [pattern, expand]) => acc.replace(pattern, (_m, arg: string) => expand(arg)), e);
+  throw new Error(`CEL macros do not settle: ${expression}`);
 }
+
+// Field path of a container (one of variables.cs / ics / ecs), found by value among its list.
+const pathOf = (c: string): string =>
+  `(variables.specPrefix + (${c} in variables.cs ? '.containers[' + string(variables.cs.indexOf(${c})) : ` +
+  `${c} in variables.ics ? '.initContainers[' + string(variables.ics.indexOf(${c})) : ` +
+  `'.ephemeralContainers[' + string(variables.ecs.indexOf(${c}))) + ']')`;
+
+// "Pod team-a/web, init container "setup"" (lib/common.rego container_subject).
+const subjectOf = (c: string): string =>
+  `(variables.objectRef + ', ' + (${c} in variables.cs ? 'container' : ${c} in variables.ics ? 'init container' : ` +
+  `'ephemeral container') + ' "' + ${c}.name + '"')`;
 
 /** The K8sNativeValidation code entry of a check, when its folder has src.cel.yaml. */
 export function celCode(templatesDir: string, folder: string): Record<string, unknown>[] {
@@ -174,10 +228,11 @@ export function celCode(templatesDir: string, folder: string): Record<string, un
     const list = `variables.${v.name}`;
     variables.push({ name: v.name, expression: expandCelMacros(v.items.trim(), own.macros) });
     const message = expandCelMacros(v.message.trim(), own.macros);
-    for (let k = 0; k < CEL_REPORTED_ITEMS; k++) {
-      const last = k === CEL_REPORTED_ITEMS - 1;
+    const reported = Math.min(v.max ?? CEL_REPORTED_ITEMS, CEL_REPORTED_ITEMS);
+    for (let k = 0; k < reported; k++) {
+      const last = k === reported - 1;
       const more = last
-        ? ` + (size(${list}) > ${CEL_REPORTED_ITEMS} ? ' (and ' + string(size(${list}) - ${CEL_REPORTED_ITEMS}) + ' more)' : '')`
+        ? ` + (size(${list}) > ${reported} ? ' (and ' + string(size(${list}) - ${reported}) + ' more)' : '')`
         : '';
       validations.push({
         expression: `size(${list}) <= ${k}`,

@@ -1,0 +1,62 @@
+// Issue 12, "no fail-open by size": Gatekeeper's webhook fails open (failurePolicy Ignore, 3 s timeout), so a Pod
+// whose review outruns the timeout would be admitted unchecked. A privileged Pod with 2,400 containers in a
+// restricted namespace must still be denied, by the webhook answering in time. Prints the time per size.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { e2eClient } from '../harness/e2e-env.js';
+import { applyCompiled, compiledFor, deleteCompiled, type CompiledSet } from '../harness/apply-compiled.js';
+import type { KubeObject, KubeTestClient } from '../harness/kube.js';
+
+jest.setTimeout(300_000);
+
+const NAMESPACE = `gw-size-${randomBytes(3).toString('hex')}`;
+const LABELS = { 'security.deckhouse.io/pod-policy': 'restricted' };
+
+function privilegedPod(n: number): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `privileged-${n}`, namespace: NAMESPACE },
+    spec: {
+      containers: Array.from({ length: n }, (_, i) => ({
+        name: `c${i}`,
+        image: 'registry.example/app:1.0',
+        securityContext: { privileged: true },
+      })),
+    },
+  };
+}
+
+describe('a privileged Pod is denied at restricted whatever its size', () => {
+  let client: KubeTestClient;
+  let set: CompiledSet;
+
+  beforeAll(async () => {
+    client = e2eClient();
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: LABELS } });
+    set = compiledFor([{ name: NAMESPACE, labels: LABELS }]);
+    await applyCompiled(client, set);
+  });
+
+  afterAll(async () => {
+    if (client === undefined) return;
+    for (const n of [1, 400, 2400]) await client.delete(privilegedPod(n));
+    if (set) await deleteCompiled(client, set);
+  });
+
+  for (const n of [1, 400, 2400]) {
+    test(`${n} container(s): denied by the webhook`, async () => {
+      const started = Date.now();
+      const res = await client.createRaw(privilegedPod(n));
+      const seconds = (Date.now() - started) / 1000;
+      process.stderr.write(
+        `admission-size: ${n} containers answered in ${seconds.toFixed(2)} s (HTTP ${res.status})\n`,
+      );
+      expect(res.status).toBe(403);
+      const message = (res.json as { message?: string }).message ?? '';
+      expect(message).toContain('admission webhook "validation.gatekeeper.sh" denied the request');
+      expect(message).toContain('spec.containers[0].securityContext.privileged is true; allowed: false');
+      expect(await client.get('v1', 'Pod', `privileged-${n}`, NAMESPACE)).toBeUndefined();
+    });
+  }
+});

@@ -1,0 +1,88 @@
+// Issue 12, enforcement without the webhook hop: with the module setting admission {engine: CEL,
+// validatingAdmissionPolicies: true}, Gatekeeper generates a ValidatingAdmissionPolicy and binding from each
+// template's CEL code, so the API server itself denies a violating Pod even while Gatekeeper's webhook is down.
+// Stopping Gatekeeper would break the other e2e tests, so this test starts a control plane of its own.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { startControlPlane, type ControlPlane } from '../harness/control-plane.js';
+import { stopRecordedProcess } from '../harness/process.js';
+import { applyCompiled, compiledFor, type CompiledSet } from '../harness/apply-compiled.js';
+import { waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
+
+jest.setTimeout(420_000);
+
+const NAMESPACE = 'gw-vap';
+const LABELS = { 'security.deckhouse.io/pod-policy': 'restricted' };
+const VAP = 'admissionregistration.k8s.io/v1';
+
+const privilegedPod: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'privileged', namespace: NAMESPACE },
+  spec: { containers: [{ name: 'app', image: 'registry.example/app:1.0', securityContext: { privileged: true } }] },
+};
+
+describe('VAP mode: the API server denies a violating Pod with the Gatekeeper webhook stopped', () => {
+  let plane: ControlPlane;
+  let client: KubeTestClient;
+  let set: CompiledSet;
+  let stateRoot: string;
+
+  beforeAll(async () => {
+    stateRoot = mkdtempSync(join(tmpdir(), 'gatewright-vap-'));
+    plane = await startControlPlane({ stateRoot });
+    client = plane.client();
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: LABELS } });
+    set = compiledFor([{ name: NAMESPACE, labels: LABELS }], {
+      admission: { engine: 'CEL', validatingAdmissionPolicies: true },
+    });
+    await applyCompiled(client, set);
+  });
+
+  afterAll(async () => {
+    await plane?.stop();
+    if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
+  });
+
+  test('Gatekeeper generates a policy and a binding for the privileged-container check', async () => {
+    const template = set.templates.find((t) => t.metadata?.name === 'd8privilegedcontainer');
+    expect(template).toBeDefined();
+    const policy = await waitFor(
+      'ValidatingAdmissionPolicy gatekeeper-d8privilegedcontainer',
+      () => client.get<KubeObject>(VAP, 'ValidatingAdmissionPolicy', 'gatekeeper-d8privilegedcontainer'),
+      { timeoutMs: 120_000 },
+    );
+    expect(policy.metadata?.name).toBe('gatekeeper-d8privilegedcontainer');
+    const constraint = set.constraints.find((c) => c.kind === 'D8PrivilegedContainer');
+    const binding = `gatekeeper-d8privilegedcontainer-${constraint?.metadata?.name as string}`;
+    await waitFor(
+      `ValidatingAdmissionPolicyBinding ${binding}`,
+      () => client.get<KubeObject>(VAP, 'ValidatingAdmissionPolicyBinding', binding),
+      { timeoutMs: 120_000 },
+    );
+  });
+
+  test('with the webhook stopped, the Pod is denied by the ValidatingAdmissionPolicy', async () => {
+    const gatekeeper = plane.state.processes.find((p) => p.name === 'gatekeeper');
+    expect(gatekeeper).toBeDefined();
+    await stopRecordedProcess(gatekeeper as NonNullable<typeof gatekeeper>);
+    // The binding takes effect once the API server's policy informer has it; retry until the denial shows up,
+    // deleting anything a fail-open webhook call let through before.
+    const denial = await waitFor(
+      'the API server to deny the privileged Pod',
+      async () => {
+        const res = await client.createRaw(privilegedPod);
+        if (res.status === 201) await client.delete(privilegedPod);
+        return res.status === 403 ? res : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 2000 },
+    );
+    const message = (denial.json as { message?: string }).message ?? '';
+    expect(message).toContain('ValidatingAdmissionPolicy');
+    expect(message).toContain("'gatekeeper-d8privilegedcontainer'");
+    expect(message).toContain('spec.containers[0].securityContext.privileged is true; allowed: false');
+    expect(message).not.toContain('admission webhook');
+  });
+});
