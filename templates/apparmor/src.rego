@@ -14,36 +14,78 @@ metadata_prefix := "metadata" if common.kind == "Pod"
 
 else := concat(".", array.concat(array.slice(common.spec_path, 0, count(common.spec_path) - 1), ["metadata"]))
 
-violation contains {"msg": msg, "details": message.details(found.field, found.profile, allowed_profiles)} if {
-	not common.is_delete
+# Tested first: containers whose profile the constraint does not admit. Containers without a field of their own
+# usually all get one profile (the pod's field, or runtime/default): it is judged once, not per container.
+candidates := array.concat(own_field_candidates, inherited_candidates)
+
+own_field_candidates := [{"entry": entry, "found": found} |
 	some entry in common.containers
+	value := entry.container.securityContext.appArmorProfile
+	found := {"profile": field_profile(value), "source": "container"}
+	not glob.matches_any(allowed_profiles, found.profile)
+]
+
+inherited_candidates := [] if {
+	uniform_admitted
+} else := [{"entry": entry, "found": uniform} |
+	some entry in common.containers
+	object.get(entry.container, ["securityContext", "appArmorProfile"], null) == null
+] if {
+	uniform
+} else := [{"entry": entry, "found": found} |
+	some entry in common.containers
+	object.get(entry.container, ["securityContext", "appArmorProfile"], null) == null
 	found := profile(entry)
 	not glob.matches_any(allowed_profiles, found.profile)
-	not glob.matches_any(exception.allowed(exception.for_container(entry), ["securityContext", "appArmorProfile", "allowedValues"], []), found.profile)
-	msg := message.format(common.container_subject(entry), found.field, found.shown, allowed_profiles)
+]
+
+container_annotations_used if {
+	some key, _ in common.pod_annotations
+	startswith(key, annotation_prefix)
 }
 
-# The profile a container runs with and the field it comes from, in order of precedence.
-profile(entry) := found if {
-	field_value := entry.container.securityContext.appArmorProfile
-	found := from_field(field_value, sprintf("%s.securityContext.appArmorProfile", [common.path(entry)]))
-} else := found if {
-	key := concat("", [annotation_prefix, entry.container.name])
-	value := common.pod_annotations[key]
+uniform := {"profile": field_profile(common.pod_spec.securityContext.appArmorProfile), "source": "pod"} if {
+	not container_annotations_used
+	common.pod_spec.securityContext.appArmorProfile
+} else := {"profile": "runtime/default", "source": "none"} if {
+	not container_annotations_used
+}
+
+uniform_admitted if glob.matches_any(allowed_profiles, uniform.profile)
+
+offending := [c | some c in candidates; not excepted(c)] if exception.named
+
+else := candidates
+
+excepted(c) if glob.matches_any(exception.allowed(exception.for_container(c.entry), ["securityContext", "appArmorProfile", "allowedValues"], []), c.found.profile)
+
+violation contains {"msg": msg, "details": message.details(field, c.found.profile, allowed_profiles)} if {
+	not common.is_delete
+	some i in common.reported_indices(count(offending))
+	c := offending[i]
+	field := field_of(c.entry, c.found.source)
+	msg := common.reported(i, count(offending), message.format(common.container_subject(c.entry), field, shown(c.found), allowed_profiles))
+}
+
+shown(found) := "unset (runtime/default)" if found.source == "none"
+
+else := found.profile
+
+field_of(entry, "container") := sprintf("%s.securityContext.appArmorProfile.type", [common.path(entry)])
+
+field_of(entry, "annotation") := sprintf("%s.annotations[%q]", [metadata_prefix, concat("", [annotation_prefix, entry.container.name])])
+
+field_of(_, "pod") := sprintf("%s.securityContext.appArmorProfile.type", [common.spec_prefix])
+
+field_of(entry, "none") := sprintf("%s.securityContext.appArmorProfile", [common.path(entry)])
+
+# The profile of a container without a field of its own, in order of precedence.
+profile(entry) := {"profile": value, "source": "annotation"} if {
+	value := common.pod_annotations[concat("", [annotation_prefix, entry.container.name])]
 	value != ""
-	found := {"profile": value, "shown": value, "field": sprintf("%s.annotations[%q]", [metadata_prefix, key])}
-} else := found if {
-	field_value := common.pod_spec.securityContext.appArmorProfile
-	found := from_field(field_value, sprintf("%s.securityContext.appArmorProfile", [common.spec_prefix]))
-} else := {
-	"profile": "runtime/default",
-	"shown": "unset (runtime/default)",
-	"field": sprintf("%s.securityContext.appArmorProfile", [common.path(entry)]),
-}
-
-from_field(value, field) := {"profile": name, "shown": name, "field": sprintf("%s.type", [field])} if {
-	name := field_profile(value)
-}
+} else := {"profile": field_profile(common.pod_spec.securityContext.appArmorProfile), "source": "pod"} if {
+	common.pod_spec.securityContext.appArmorProfile
+} else := {"profile": "runtime/default", "source": "none"}
 
 field_profile(value) := "runtime/default" if value.type == "RuntimeDefault"
 

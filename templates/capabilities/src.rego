@@ -15,13 +15,24 @@ allowed_set := {c | some c in allowed_caps}
 
 allows_all if "ALL" in allowed_set
 
-violation contains {"msg": msg, "details": message.details(field, cap, allowed_caps)} if {
-	not common.is_delete
+# Tested first: every added capability the constraint does not admit, as {entry, index, cap}.
+add_candidates := [{"entry": entry, "i": i, "cap": cap} |
+	not allows_all
 	some entry in common.containers
 	some i, cap in object.get(entry.container, ["securityContext", "capabilities", "add"], [])
-	not add_allowed(cap, entry)
-	field := sprintf("%s.securityContext.capabilities.add[%d]", [common.path(entry), i])
-	msg := message.format(common.container_subject(entry), field, cap, allowed_caps)
+	not cap in allowed_set
+]
+
+add_offending := [a | some a in add_candidates; not add_allowed(a.cap, a.entry)] if exception.named
+
+else := add_candidates
+
+violation contains {"msg": msg, "details": message.details(field, a.cap, allowed_caps)} if {
+	not common.is_delete
+	some k in common.reported_indices(count(add_offending))
+	a := add_offending[k]
+	field := sprintf("%s.securityContext.capabilities.add[%d]", [common.path(a.entry), a.i])
+	msg := common.reported(k, count(add_offending), message.format(common.container_subject(a.entry), field, a.cap, allowed_caps))
 }
 
 add_allowed(_, _) if allows_all
@@ -33,23 +44,33 @@ add_allowed(cap, entry) if {
 	allowed in {cap, "ALL"}
 }
 
-violation contains {"msg": msg, "details": message.details(field, actual, required_drops)} if {
-	not common.is_delete
+# Containers that do not drop every required capability (Windows pods are exempt).
+drop_candidates := [entry |
 	count(required_drops) > 0
 	not common.is_windows_pod
 	some entry in common.containers
-	actual := object.get(entry.container, ["securityContext", "capabilities", "drop"], null)
-	not drops_all(actual)
 	drops := object.get(entry.container, ["securityContext", "capabilities", "drop"], [])
-	missing := [r | some r in required_drops; not dropped(r, drops)]
-	count(missing) > 0
-	not exception_drops_met(entry, drops)
-	field := sprintf("%s.securityContext.capabilities.drop", [common.path(entry)])
-	msg := message.format_rule(common.container_subject(entry), field, actual, sprintf("must drop %s", [json.marshal(missing)]))
-}
+	not "ALL" in drops
+	count([r | some r in required_drops; not r in drops]) > 0
+]
 
-# The common case, decided without building the list of missing drops.
-drops_all(drops) if "ALL" in drops
+drop_offending := [entry | some entry in drop_candidates; not exception_drops_met(entry, drops_of(entry))] if exception.named
+
+else := drop_candidates
+
+drops_of(entry) := object.get(entry.container, ["securityContext", "capabilities", "drop"], [])
+
+missing_drops(entry) := [r | some r in required_drops; not dropped(r, drops_of(entry))]
+
+violation contains {"msg": msg, "details": message.details(field, actual, required_drops)} if {
+	not common.is_delete
+	some k in common.reported_indices(count(drop_offending))
+	entry := drop_offending[k]
+	actual := object.get(entry.container, ["securityContext", "capabilities", "drop"], null)
+	field := sprintf("%s.securityContext.capabilities.drop", [common.path(entry)])
+	rule := sprintf("must drop %s", [json.marshal(missing_drops(entry))])
+	msg := common.reported(k, count(drop_offending), message.format_rule(common.container_subject(entry), field, actual, rule))
+}
 
 dropped(cap, drops) if cap in drops
 

@@ -77,3 +77,19 @@ container_subject(entry) := sprintf("%s, %s %q", [object_ref, container_word[ent
 
 # Windows pods cannot set Linux-only security fields, so the Linux-only checks exempt them (as PSA does since 1.25).
 is_windows_pod if pod_spec.os.name == "windows"
+
+# A check gives at most this many offending items a violation each, and the last of them says how many more there
+# are: a Pod with thousands of offending containers is still answered well inside the webhook timeout, and the CEL
+# code reports the same way (a CEL validation yields one violation).
+max_reported := 4
+
+# Indices of the items to report out of n.
+reported_indices(n) := numbers.range(0, min([n, max_reported]) - 1) if n > 0
+
+else := []
+
+# msg, with " (and N more)" on the last reported item of n.
+reported(i, n, msg) := sprintf("%s (and %d more)", [msg, n - max_reported]) if {
+	i == max_reported - 1
+	n > max_reported
+} else := msg

@@ -116,3 +116,12 @@ test_exception_absent if {
 	missing := object.union(pod, {"metadata": {"labels": {"security.deckhouse.io/security-policy-exception": "nope"}}})
 	exception.for_pod == {} with input as review(missing) with data.inventory as inventory
 }
+
+test_reported_indices_and_more if {
+	common.reported_indices(0) == []
+	common.reported_indices(2) == [0, 1]
+	common.reported_indices(100) == [0, 1, 2, 3]
+	common.reported(1, 100, "m") == "m"
+	common.reported(3, 4, "m") == "m"
+	common.reported(3, 100, "m") == "m (and 96 more)"
+}

@@ -15,11 +15,21 @@ lookup(exception_name) := object.get(
 	{},
 )
 
+# Whether the pod names any exception, pod-wide or for a container. Most pods do not, and then no container needs a
+# lookup.
+named if {
+	some key, _ in common.pod_labels
+	startswith(key, pod_label)
+}
+
 for_pod := lookup(common.pod_labels[pod_label]) if common.pod_labels[pod_label]
 
 else := {}
 
-for_container(entry) := lookup(n) if {
+for_container(entry) := {} if {
+	not named
+	entry
+} else := lookup(n) if {
 	n := common.pod_labels[concat("", [container_label_prefix, entry.container.name])]
 } else := for_pod
 

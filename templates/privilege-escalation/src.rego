@@ -4,13 +4,23 @@ import data.lib.common
 import data.lib.exception
 import data.lib.message
 
+candidates := [entry |
+	some entry in common.containers
+	not entry.container.securityContext.allowPrivilegeEscalation == false
+]
+
+offending := [entry | some entry in candidates; not excepted(entry)] if exception.named
+
+else := candidates
+
+excepted(entry) if exception.allowed(exception.for_container(entry), ["securityContext", "allowPrivilegeEscalation", "allowedValue"], false) == true
+
 violation contains {"msg": msg, "details": message.details(field, actual, false)} if {
 	not common.is_delete
 	not common.is_windows_pod
-	some entry in common.containers
+	some i in common.reported_indices(count(offending))
+	entry := offending[i]
 	actual := object.get(entry.container, ["securityContext", "allowPrivilegeEscalation"], null)
-	actual != false
-	not exception.allowed(exception.for_container(entry), ["securityContext", "allowPrivilegeEscalation", "allowedValue"], false) == true
 	field := sprintf("%s.securityContext.allowPrivilegeEscalation", [common.path(entry)])
-	msg := message.format(common.container_subject(entry), field, actual, false)
+	msg := common.reported(i, count(offending), message.format(common.container_subject(entry), field, actual, false))
 }

@@ -4,11 +4,19 @@ import data.lib.common
 import data.lib.exception
 import data.lib.message
 
+# Tested first (the exception lookup only when the pod names one), formatted only for the reported ones.
+candidates := [entry | some entry in common.containers; entry.container.securityContext.privileged == true]
+
+offending := [entry | some entry in candidates; not excepted(entry)] if exception.named
+
+else := candidates
+
+excepted(entry) if exception.allowed(exception.for_container(entry), ["securityContext", "privileged", "allowedValue"], false) == true
+
 violation contains {"msg": msg, "details": message.details(field, true, false)} if {
 	not common.is_delete
-	some entry in common.containers
-	entry.container.securityContext.privileged == true
-	not exception.allowed(exception.for_container(entry), ["securityContext", "privileged", "allowedValue"], false) == true
+	some i in common.reported_indices(count(offending))
+	entry := offending[i]
 	field := sprintf("%s.securityContext.privileged", [common.path(entry)])
-	msg := message.format(common.container_subject(entry), field, true, false)
+	msg := common.reported(i, count(offending), message.format(common.container_subject(entry), field, true, false))
 }

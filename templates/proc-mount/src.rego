@@ -13,15 +13,25 @@ allowed := object.get(permitted, object.get(input, ["parameters", "allowedProcMo
 
 in_user_namespace if common.pod_spec.hostUsers == false
 
+candidates := [entry |
+	some entry in common.containers
+	not value(entry) in allowed
+]
+
+offending := [entry | some entry in candidates; not excepted(entry)] if exception.named
+
+else := candidates
+
+excepted(entry) if value(entry) in exception.allowed(exception.for_container(entry), ["securityContext", "procMount", "allowedValues"], [])
+
 violation contains {"msg": msg, "details": message.details(field, proc_mount, allowed)} if {
 	not common.is_delete
 	not exempt_user_namespace
-	some entry in common.containers
+	some i in common.reported_indices(count(offending))
+	entry := offending[i]
 	proc_mount := value(entry)
-	not proc_mount in allowed
-	not proc_mount in exception.allowed(exception.for_container(entry), ["securityContext", "procMount", "allowedValues"], [])
 	field := sprintf("%s.securityContext.procMount", [common.path(entry)])
-	msg := message.format(common.container_subject(entry), field, proc_mount, allowed)
+	msg := common.reported(i, count(offending), message.format(common.container_subject(entry), field, proc_mount, allowed))
 }
 
 exempt_user_namespace if {

@@ -114,15 +114,69 @@ rule_text(actual) := sprintf("allowed: %s with allowedLocalhostFiles %s", [messa
 	startswith(actual, "localhost/")
 } else := sprintf("allowed: %s", [message.show(allowed_profiles)])
 
-violation contains {"msg": msg, "details": message.details(field, p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
-	not common.is_delete
+# Tested first: {entry, profile, canonical form} for every container whose profile the constraint does not admit.
+# Containers without a field of their own usually all inherit one profile (the pod's field, or the pod annotation or
+# nothing when no container annotation is used): it is judged once, not per container.
+candidates := array.concat(own_field_candidates, inherited_candidates)
+
+own_field_candidates := [{"entry": entry, "p": {"value": v, "source": "container"}, "actual": a} |
 	some entry in common.containers
+	sp := entry.container.securityContext.seccompProfile
+	is_string(sp.type)
+	v := field_profile(sp)
+	a := canonical(v)
+	not admitted_by_constraint(a)
+	not windows_unset_exempt(a)
+]
+
+inherited_candidates := [] if {
+	uniform_admitted
+} else := [{"entry": entry, "p": uniform, "actual": uniform_actual} |
+	some entry in common.containers
+	not is_string(object.get(entry.container, ["securityContext", "seccompProfile", "type"], null))
+] if {
+	uniform
+} else := [{"entry": entry, "p": p, "actual": a} |
+	some entry in common.containers
+	not is_string(object.get(entry.container, ["securityContext", "seccompProfile", "type"], null))
 	p := profile(entry)
-	actual := canonical_value(p.value)
-	not admitted_by_constraint(actual)
-	not windows_unset_exempt(actual)
-	# An exception's "Localhost" admits any local file: it names no file list of its own.
-	not admits(exception.allowed(exception.for_container(entry), ["securityContext", "seccompProfile", "allowedValues"], []), actual, ["*"])
-	field := field_of(entry, p.source)
-	msg := message.format_rule(common.container_subject(entry), field, p.value, rule_text(actual))
+	a := canonical_value(p.value)
+	not admitted_by_constraint(a)
+	not windows_unset_exempt(a)
+]
+
+container_annotations_used if {
+	some key, _ in common.pod_annotations
+	startswith(key, container_annotation_prefix)
+}
+
+# The profile every container without a field of its own gets, when that does not depend on the container.
+uniform := {"value": field_profile(pod_field), "source": "pod"} if {
+	pod_field_set
+} else := {"value": v, "source": "pod_annotation"} if {
+	not container_annotations_used
+	v := common.pod_annotations[pod_annotation]
+} else := {"value": null, "source": "none"} if {
+	not container_annotations_used
+}
+
+uniform_actual := canonical_value(uniform.value)
+
+uniform_admitted if admitted_by_constraint(uniform_actual)
+
+uniform_admitted if windows_unset_exempt(uniform_actual)
+
+offending := [c | some c in candidates; not excepted(c)] if exception.named
+
+else := candidates
+
+# An exception's "Localhost" admits any local file: it names no file list of its own.
+excepted(c) if admits(exception.allowed(exception.for_container(c.entry), ["securityContext", "seccompProfile", "allowedValues"], []), c.actual, ["*"])
+
+violation contains {"msg": msg, "details": message.details(field, c.p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
+	not common.is_delete
+	some i in common.reported_indices(count(offending))
+	c := offending[i]
+	field := field_of(c.entry, c.p.source)
+	msg := common.reported(i, count(offending), message.format_rule(common.container_subject(c.entry), field, c.p.value, rule_text(c.actual)))
 }

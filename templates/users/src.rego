@@ -46,27 +46,41 @@ range_rule(key) := sprintf("must be set, within %s", [message.show(ranges(key))]
 
 # --- runAsUser: MustRunAs ---------------------------------------------------------------------------------------
 
-violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsUser"))} if {
-	not common.is_delete
+user_out_of_range := [{"entry": entry, "e": e} |
 	rule("runAsUser") == "MustRunAs"
 	some entry in common.containers
 	e := effective(entry, "runAsUser")
 	e.value != null
 	not range.in_any(e.value, ranges("runAsUser"))
-	not e.value in spe_uids(exception.for_container(entry))
-	field := field_of(entry, "runAsUser", e.on)
-	msg := message.format(common.container_subject(entry), field, e.value, ranges("runAsUser"))
+	not uid_excepted(entry, e.value)
+]
+
+uid_excepted(entry, uid) if {
+	exception.named
+	uid in spe_uids(exception.for_container(entry))
 }
 
-violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsUser"))} if {
+violation contains {"msg": msg, "details": message.details(field, x.e.value, ranges("runAsUser"))} if {
 	not common.is_delete
+	some k in common.reported_indices(count(user_out_of_range))
+	x := user_out_of_range[k]
+	field := field_of(x.entry, "runAsUser", x.e.on)
+	msg := common.reported(k, count(user_out_of_range), message.format(common.container_subject(x.entry), field, x.e.value, ranges("runAsUser")))
+}
+
+user_missing := [entry |
 	rule("runAsUser") == "MustRunAs"
 	requires_presence
 	some entry in common.containers
-	e := effective(entry, "runAsUser")
-	e.value == null
-	field := field_of(entry, "runAsUser", e.on)
-	msg := message.format_rule(common.container_subject(entry), field, null, range_rule("runAsUser"))
+	effective(entry, "runAsUser").value == null
+]
+
+violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsUser"))} if {
+	not common.is_delete
+	some k in common.reported_indices(count(user_missing))
+	entry := user_missing[k]
+	field := field_of(entry, "runAsUser", effective(entry, "runAsUser").on)
+	msg := common.reported(k, count(user_missing), message.format_rule(common.container_subject(entry), field, null, range_rule("runAsUser")))
 }
 
 # --- runAsUser: MustRunAsNonRoot (Pod Security Admission restricted: runAsNonRoot and runAsUser) -----------------
@@ -87,14 +101,19 @@ root_rule := "must not be 0 (runAsUser rule MustRunAsNonRoot)"
 non_root_rule := "must be true on the container or the pod (runAsUser rule MustRunAsNonRoot)"
 
 # runAsUser 0 on a container.
-violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
-	not common.is_delete
+root_containers := [entry |
 	non_root_required
 	some entry in common.containers
 	entry.container.securityContext.runAsUser == 0
-	not 0 in spe_uids(exception.for_container(entry))
+	not uid_excepted(entry, 0)
+]
+
+violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
+	not common.is_delete
+	some k in common.reported_indices(count(root_containers))
+	entry := root_containers[k]
 	field := container_field(entry, "runAsUser")
-	msg := message.format_rule(common.container_subject(entry), field, 0, root_rule)
+	msg := common.reported(k, count(root_containers), message.format_rule(common.container_subject(entry), field, 0, root_rule))
 }
 
 # runAsUser 0 on the pod, even when every container overrides it.
@@ -108,14 +127,24 @@ violation contains {"msg": msg, "details": message.details(field, 0, root_rule)}
 }
 
 # runAsNonRoot false on a container.
-violation contains {"msg": msg, "details": message.details(field, false, true)} if {
-	not common.is_delete
+root_allowed_containers := [entry |
 	non_root_required
 	some entry in common.containers
 	entry.container.securityContext.runAsNonRoot == false
-	not spe_admits_root(exception.for_container(entry))
+	not root_excepted(entry)
+]
+
+root_excepted(entry) if {
+	exception.named
+	spe_admits_root(exception.for_container(entry))
+}
+
+violation contains {"msg": msg, "details": message.details(field, false, true)} if {
+	not common.is_delete
+	some k in common.reported_indices(count(root_allowed_containers))
+	entry := root_allowed_containers[k]
 	field := container_field(entry, "runAsNonRoot")
-	msg := message.format(common.container_subject(entry), field, false, true)
+	msg := common.reported(k, count(root_allowed_containers), message.format(common.container_subject(entry), field, false, true))
 }
 
 # runAsNonRoot false on the pod.
@@ -129,15 +158,21 @@ violation contains {"msg": msg, "details": message.details(field, false, true)} 
 }
 
 # runAsNonRoot set neither on the container nor on the pod.
-violation contains {"msg": msg, "details": message.details(field, null, true)} if {
-	not common.is_delete
+non_root_unset := [entry |
 	non_root_required
 	requires_presence
+	object.get(pod_sc, "runAsNonRoot", null) == null
 	some entry in common.containers
-	effective(entry, "runAsNonRoot").value == null
-	not spe_admits_root(exception.for_container(entry))
+	object.get(entry.container, ["securityContext", "runAsNonRoot"], null) == null
+	not root_excepted(entry)
+]
+
+violation contains {"msg": msg, "details": message.details(field, null, true)} if {
+	not common.is_delete
+	some k in common.reported_indices(count(non_root_unset))
+	entry := non_root_unset[k]
 	field := container_field(entry, "runAsNonRoot")
-	msg := message.format_rule(common.container_subject(entry), field, null, non_root_rule)
+	msg := common.reported(k, count(non_root_unset), message.format_rule(common.container_subject(entry), field, null, non_root_rule))
 }
 
 # --- runAsGroup (per container, falling back to the pod) ---------------------------------------------------------
