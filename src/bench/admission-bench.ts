@@ -29,10 +29,11 @@ interface Options {
   engines: Engine[];
   scale: number[];
   scenarios: string[];
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 3, iterations: 200, engines: ['rego', 'cel'], scale: [], scenarios: [] };
+  const o: Options = { rounds: 3, iterations: 200, engines: ['rego', 'cel'], scale: [], scenarios: [], profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const next = (): string => {
@@ -47,6 +48,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--engine') o.engines = next().split(',') as Engine[];
     else if (a === '--scale') o.scale = next().split(',').map(Number);
     else if (a === '--scenario') o.scenarios = next().split(',');
+    else if (a === '--profile') o.profile = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -100,9 +102,49 @@ function oursFor(scenario: Scenario, engine: Engine): Obj[] {
   if (result.invalid.size > 0)
     throw new Error(`bench policies are invalid: ${[...result.invalid.values()].join('; ')}`);
   // Only what Gatekeeper reviews: the templates and constraints (the SyncSet and the skip-check guard VAP are not).
-  return result.objects.filter(
-    (o) => o.kind === 'ConstraintTemplate' || String(o.apiVersion).startsWith('constraints.gatekeeper.sh/'),
-  ) as Obj[];
+  return forNamespace(
+    result.objects.filter(
+      (o) => o.kind === 'ConstraintTemplate' || String(o.apiVersion).startsWith('constraints.gatekeeper.sh/'),
+    ) as Obj[],
+    scenario.namespace,
+  );
+}
+
+type Requirement = { key: string; operator: string; values?: string[] };
+
+/** Label-selector semantics (matchLabels and matchExpressions In / NotIn / Exists / DoesNotExist). */
+function selects(selector: Obj | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  const matchLabels = (selector.matchLabels ?? {}) as Record<string, string>;
+  if (Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) return false;
+  return ((selector.matchExpressions ?? []) as Requirement[]).every((r) => {
+    const v = labels[r.key];
+    if (r.operator === 'In') return v !== undefined && (r.values ?? []).includes(v);
+    if (r.operator === 'NotIn') return v === undefined || !(r.values ?? []).includes(v);
+    if (r.operator === 'Exists') return v !== undefined;
+    return v === undefined;
+  });
+}
+
+/**
+ * The constraints that apply in the namespace, and their templates. Gatekeeper's webhook matches a constraint's
+ * namespaceSelector before any engine runs; gator's CEL engine does not (it has no Namespace data), so the bench
+ * does that matching for both sets up front.
+ */
+function forNamespace(docs: Obj[], ns: Scenario['namespace']): Obj[] {
+  const labels = { ...ns.labels, 'kubernetes.io/metadata.name': ns.name };
+  const constraints = docs.filter((d) => {
+    if (!String(d.apiVersion).startsWith('constraints.gatekeeper.sh/')) return false;
+    const match = ((d.spec ?? {}) as Obj).match as Obj | undefined;
+    return selects(match?.namespaceSelector as Obj | undefined, labels);
+  });
+  const kinds = new Set(constraints.map((c) => String(c.kind)));
+  const templates = docs.filter(
+    (d) =>
+      d.kind === 'ConstraintTemplate' &&
+      kinds.has(String((((d.spec as Obj).crd as Obj).spec as { names: { kind: string } }).names.kind)),
+  );
+  return [...templates, ...constraints];
 }
 
 function readSet(dir: string): Obj[] {
@@ -150,16 +192,17 @@ function gatorBench(dir: string, engine: Engine, iterations: number): Figures {
     { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
   if (run.error || run.status !== 0) throw new Error(`gator bench failed: ${run.error?.message ?? run.stderr}`);
-  const start = run.stdout.indexOf('{');
+  // gator may print warnings before the JSON document.
+  const start = run.stdout.search(/^[[{]/m);
   const parsed = JSON.parse(run.stdout.slice(start)) as unknown;
   const result = Array.isArray(parsed) ? parsed[0] : parsed;
   const skipped = /skipp/i.test(run.stderr) ? (run.stderr.match(/^\s*-\s+\S+/gm) ?? []).length : 0;
   return {
     p50: toMs(findKey(result, /^p50$/i)),
     p99: toMs(findKey(result, /^p99$/i)),
-    violations: Number(findKey(result, /violation/i) ?? 0),
-    templates: Number(findKey(result, /^templateCount$|^templates$/i) ?? 0),
-    constraints: Number(findKey(result, /^constraintCount$|^constraints$/i) ?? 0),
+    violations: Number(findKey(result, /^violationCount$/) ?? 0) / iterations,
+    templates: Number(findKey(result, /^templateCount$/) ?? 0),
+    constraints: Number(findKey(result, /^constraintCount$/) ?? 0),
     skipped,
   };
 }
@@ -222,7 +265,7 @@ function main(): void {
     for (const engine of o.engines) {
       const sets = [{ label: 'gatewright', docs: oursFor(scenario, engine) }];
       // The other set is written for a restricted namespace: compared there only.
-      if (peer && scenario.name === 'restricted') sets.push({ label: 'other', docs: peer });
+      if (peer && scenario.name === 'restricted') sets.push({ label: 'other', docs: forNamespace(peer, scenario.namespace) });
       const rows = interleaved(sets, objects, engine, o);
       const [ours, other] = rows;
       for (const row of rows) {
@@ -238,6 +281,21 @@ function main(): void {
       }
     }
   }
+  if (o.profile) {
+    // One template (with its constraints) at a time, at restricted: where the time goes.
+    const scenario = SCENARIOS[0] as Scenario;
+    const objects = [namespaceObject(scenario.namespace), ...benchWorkloads(scenario.namespace.name)];
+    for (const engine of o.engines) {
+      const docs = oursFor(scenario, engine);
+      console.log(`\nper template at restricted (${engine}): p50 / p99 with only that template's constraints`);
+      for (const t of docs.filter((d) => d.kind === 'ConstraintTemplate')) {
+        const kind = String((((t.spec as Obj).crd as Obj).spec as { names: { kind: string } }).names.kind);
+        const one = [t, ...docs.filter((d) => d.kind === kind)];
+        const [row] = interleaved([{ label: kind, docs: one }], objects, engine, { ...o, rounds: 1 });
+        if (row) console.log(`${engine.padEnd(6)} ${kind.padEnd(34)} ${fmt(row.p50).padStart(10)} ${fmt(row.p99).padStart(10)}`);
+      }
+    }
+  }
   if (o.scale.length > 0) {
     const scenario = SCENARIOS[0] as Scenario;
     console.log(`\nOne privileged Pod with N containers at restricted (per review; ms per container = p50 / N)`);
@@ -245,7 +303,7 @@ function main(): void {
       for (const n of o.scale) {
         const objects = [namespaceObject(scenario.namespace), privilegedPod(scenario.namespace.name, n)];
         const sets = [{ label: 'gatewright', docs: oursFor(scenario, engine) }];
-        if (peer) sets.push({ label: 'other', docs: peer });
+        if (peer) sets.push({ label: 'other', docs: forNamespace(peer, scenario.namespace) });
         const iterations = Math.max(3, Math.min(o.iterations, Math.round(4000 / n)));
         for (const row of interleaved(sets, objects, engine, { ...o, iterations, rounds: 1 })) {
           console.log(
