@@ -265,7 +265,8 @@ function main(): void {
     for (const engine of o.engines) {
       const sets = [{ label: 'gatewright', docs: oursFor(scenario, engine) }];
       // The other set is written for a restricted namespace: compared there only.
-      if (peer && scenario.name === 'restricted') sets.push({ label: 'other', docs: forNamespace(peer, scenario.namespace) });
+      if (peer && scenario.name === 'restricted')
+        sets.push({ label: 'other', docs: forNamespace(peer, scenario.namespace) });
       const rows = interleaved(sets, objects, engine, o);
       const [ours, other] = rows;
       for (const row of rows) {
@@ -292,7 +293,10 @@ function main(): void {
         const kind = String((((t.spec as Obj).crd as Obj).spec as { names: { kind: string } }).names.kind);
         const one = [t, ...docs.filter((d) => d.kind === kind)];
         const [row] = interleaved([{ label: kind, docs: one }], objects, engine, { ...o, rounds: 1 });
-        if (row) console.log(`${engine.padEnd(6)} ${kind.padEnd(34)} ${fmt(row.p50).padStart(10)} ${fmt(row.p99).padStart(10)}`);
+        if (row)
+          console.log(
+            `${engine.padEnd(6)} ${kind.padEnd(34)} ${fmt(row.p50).padStart(10)} ${fmt(row.p99).padStart(10)}`,
+          );
       }
     }
   }
