@@ -85,4 +85,27 @@ describe('VAP mode: the API server denies a violating Pod with the Gatekeeper we
     expect(message).toContain('spec.containers[0].securityContext.privileged is true; allowed: false');
     expect(message).not.toContain('admission webhook');
   });
+
+  test('with the webhook stopped, a privileged Pod of 2,400 containers is denied by the API server too', async () => {
+    const big: KubeObject = {
+      ...privilegedPod,
+      metadata: { name: 'privileged-2400', namespace: NAMESPACE },
+      spec: {
+        containers: Array.from({ length: 2400 }, (_, i) => ({
+          name: `c${i}`,
+          image: 'registry.example/app:1.0',
+          securityContext: { privileged: true },
+        })),
+      },
+    };
+    const started = Date.now();
+    const res = await client.createRaw(big);
+    process.stderr.write(
+      `admission-vap: 2400 containers answered in ${((Date.now() - started) / 1000).toFixed(2)} s\n`,
+    );
+    expect(res.status).toBe(403);
+    const message = (res.json as { message?: string }).message ?? '';
+    expect(message).toContain("'gatekeeper-d8privilegedcontainer'");
+    expect(message).toContain('spec.containers[0].securityContext.privileged is true; allowed: false');
+  });
 });
