@@ -103,7 +103,7 @@ export class TestRegistry {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests.push(`${req.method} ${req.url}`);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs).unref());
     const url = new URL(req.url ?? '/', `http://${this.host}`);
     if (url.pathname === '/token') {
       const ok = req.headers.authorization === basic(this.opts.username ?? '', this.opts.password ?? '');
