@@ -69,8 +69,18 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .option(
+    '--image-signature-provider-url <url>',
+    "HTTPS URL of gatewright's image signature provider (gatewright provider), e.g. https://gatewright-provider.gatewright-system:8443/validate",
+  )
+  .option(
+    '--image-signature-provider-ca <file>',
+    "PEM CA of the provider's serving certificate (the Provider caBundle)",
+  )
   .action(
     async (opts: {
+      imageSignatureProviderUrl?: string;
+      imageSignatureProviderCa?: string;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -92,6 +102,14 @@ program
         leaseDurationSeconds: Number(opts.leaseDuration),
         resyncSeconds: Number(opts.resync),
         logLevel: opts.logLevel,
+        ...(opts.imageSignatureProviderUrl
+          ? {
+              imageSignatureProvider: {
+                url: opts.imageSignatureProviderUrl,
+                caPem: opts.imageSignatureProviderCa ? readFileSync(opts.imageSignatureProviderCa, 'utf8') : '',
+              },
+            }
+          : {}),
       });
     },
   );

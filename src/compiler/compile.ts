@@ -32,6 +32,7 @@ import {
 import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
+import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
 
 /** Constraint kind → its ConstraintTemplate. */
 export type TemplateLibrary = ReadonlyMap<string, K8sObject>;
@@ -43,6 +44,8 @@ export interface CompilerInput {
   moduleConfig?: unknown;
   namespaces: NamespaceInfo[];
   library: TemplateLibrary;
+  /** gatewright's image signature provider, for verifyImageSignatures; without it those images are denied. */
+  imageSignatureProvider?: ImageSignatureProvider;
 }
 
 export interface EffectiveSettings {
@@ -147,7 +150,12 @@ export function compile(input: CompilerInput): CompileResult {
     policies.set(policyKey(ownerKind, name), { ownerKind, name, enforcementAction: action, checks, unsupported });
   };
   for (const p of sortByName(security)) {
-    compilePolicy('SecurityPolicy', p, planSecurityChecks(p.spec.policies), unsupportedSecurityFields(p.spec.policies));
+    compilePolicy(
+      'SecurityPolicy',
+      p,
+      planSecurityChecks(p.spec.policies),
+      unsupportedSecurityFields(p.spec.policies, input.imageSignatureProvider),
+    );
   }
   for (const p of sortByName(operation)) compilePolicy('OperationPolicy', p, planOperationChecks(p.spec.policies), []);
 
@@ -175,10 +183,21 @@ export function compile(input: CompilerInput): CompileResult {
 
   const templates = templatesFor(constraints, input.library);
   const syncSet = syncSetFor(templates);
+  const provider = providerObject(
+    constraints,
+    input.imageSignatureProvider,
+    ownerLabels('Library', 'image-signatures'),
+  );
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
-  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard].sort(byIdentity);
+  const objects = [
+    ...templates,
+    ...constraints,
+    ...(syncSet ? [syncSet] : []),
+    ...(provider ? [withHash(provider)] : []),
+    ...guard,
+  ].sort(byIdentity);
   return { objects, policies, invalid };
 }
 

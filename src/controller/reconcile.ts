@@ -17,6 +17,7 @@ import {
   type K8sObject,
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 import { KubeClient, resourcePath } from './kube-client.js';
 import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
 import {
@@ -33,6 +34,7 @@ const TEMPLATES_PATH = '/apis/templates.gatekeeper.sh/v1/constrainttemplates';
 const CONSTRAINTS_API = 'constraints.gatekeeper.sh/v1beta1';
 const SYNCSET_PATH = '/apis/syncset.gatekeeper.sh/v1alpha1/syncsets';
 const ADMISSION_API = 'admissionregistration.k8s.io/v1';
+const PROVIDER_API = 'externaldata.gatekeeper.sh/v1beta1';
 
 interface PolicyObject extends ObservedObject {
   spec: Record<string, unknown>;
@@ -58,6 +60,8 @@ export interface ReconcilerOptions {
   onManaged?: (counts: ManagedCounts) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
+  /** gatewright's image signature provider, passed to the compiler (verifyImageSignatures). */
+  imageSignatureProvider?: ImageSignatureProvider;
 }
 
 export class Reconciler {
@@ -93,6 +97,7 @@ export class Reconciler {
         labels: n.metadata.labels ?? {},
       })),
       library: this.opts.library,
+      ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
     });
 
     const observedTemplates = await this.client.list<ObservedObject>(TEMPLATES_PATH);
@@ -130,6 +135,8 @@ export class Reconciler {
         const items = await this.client.list<ObservedObject>(resourcePath(ADMISSION_API, kind));
         for (const o of items ?? []) observed.push({ ...o, apiVersion: ADMISSION_API, kind });
       }
+      const providers = await this.client.list<ObservedObject>(resourcePath(PROVIDER_API, 'Provider'));
+      for (const o of providers ?? []) observed.push({ ...o, apiVersion: PROVIDER_API, kind: 'Provider' });
 
       plan = planChanges(result, observed);
       for (const object of plan.applyFirst) {

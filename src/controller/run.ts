@@ -12,6 +12,7 @@ import { OpsServer } from './ops-server.js';
 import { MANAGED_SELECTOR, Reconciler } from './reconcile.js';
 import { ResourceWatcher } from './watch.js';
 import { WorkQueue } from './workqueue.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 
 export interface RunOptions {
   templatesDir: string;
@@ -24,6 +25,8 @@ export interface RunOptions {
   leaseDurationSeconds: number;
   resyncSeconds: number;
   logLevel: string;
+  /** gatewright's image signature provider (verifyImageSignatures): its HTTPS URL and serving CA. */
+  imageSignatureProvider?: ImageSignatureProvider;
 }
 
 const KEY = 'cluster';
@@ -48,6 +51,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     client,
     library: loadLibrary(opts.templatesDir),
     log,
+    ...(opts.imageSignatureProvider ? { imageSignatureProvider: opts.imageSignatureProvider } : {}),
     onManaged: (counts) => {
       metrics.managedObjects.reset();
       for (const [kind, n] of counts) metrics.managedObjects.set({ kind }, n);
@@ -100,6 +104,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
   watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
   watch('/apis/syncset.gatekeeper.sh/v1alpha1/syncsets', MANAGED_SELECTOR);
+  if (opts.imageSignatureProvider) watch('/apis/externaldata.gatekeeper.sh/v1beta1/providers', MANAGED_SELECTOR);
   // Owned constraints, one watch per kind in use: drift (a hand edit or delete) triggers a reconcile, and so does
   // Gatekeeper reporting enforcement or audit results on their status. The set follows what the last pass used.
   const followConstraintKinds = (kinds: string[]) => {
