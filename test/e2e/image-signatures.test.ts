@@ -59,13 +59,22 @@ async function pushImage(repoTag: string): Promise<string> {
 
 const cosign = (args: string[]) => stack.tool('cosign', args, { COSIGN_PASSWORD: '' });
 const sign = (keyFile: string, repoTag: string) =>
-  cosign(['sign', '--key', keyFile, '--tlog-upload=false', '--yes', `${host}/${repoTag.split(':')[0]}@${digests[repoTag]}`]);
+  cosign([
+    'sign',
+    '--key',
+    keyFile,
+    '--tlog-upload=false',
+    '--yes',
+    `${host}/${repoTag.split(':')[0]}@${digests[repoTag]}`,
+  ]);
 const sigTag = (digest: string) => `${digest.replace(':', '-')}.sig`;
 
 /** Rewrites the signed payload of an image's signature (new blob, same signature), as an attacker with push access could. */
 async function tamperSignature(repo: string, digest: string): Promise<void> {
   const oci = 'application/vnd.oci.image.manifest.v1+json';
-  const manifestRes = await stack.registryRequest('GET', `/v2/${repo}/manifests/${sigTag(digest)}`, undefined, { Accept: oci });
+  const manifestRes = await stack.registryRequest('GET', `/v2/${repo}/manifests/${sigTag(digest)}`, undefined, {
+    Accept: oci,
+  });
   const manifest = JSON.parse(manifestRes.body.toString()) as { layers: { digest: string; size: number }[] };
   const layer = manifest.layers[0] as { digest: string; size: number };
   const payload = JSON.parse((await stack.registryRequest('GET', `/v2/${repo}/blobs/${layer.digest}`)).body.toString());
@@ -79,9 +88,14 @@ async function tamperSignature(repo: string, digest: string): Promise<void> {
   expect(stored.status).toBe(201);
   layer.digest = tamperedDigest;
   layer.size = tampered.length;
-  const res = await stack.registryRequest('PUT', `/v2/${repo}/manifests/${sigTag(digest)}`, Buffer.from(JSON.stringify(manifest)), {
-    'Content-Type': oci,
-  });
+  const res = await stack.registryRequest(
+    'PUT',
+    `/v2/${repo}/manifests/${sigTag(digest)}`,
+    Buffer.from(JSON.stringify(manifest)),
+    {
+      'Content-Type': oci,
+    },
+  );
   expect(res.status).toBe(201);
 }
 
@@ -99,19 +113,29 @@ async function admission(obj: KubeObject): Promise<{ status: number; message: st
 }
 
 /** POSTs one ProviderRequest straight to the provider, as Gatekeeper does; returns the items and the time taken. */
-function askProvider(keys: string[]): Promise<{ ms: number; items: { key: string; value?: unknown; error?: string }[] }> {
+function askProvider(
+  keys: string[],
+): Promise<{ ms: number; items: { key: string; value?: unknown; error?: string }[] }> {
   const started = performance.now();
   const url = new URL(stack.providerUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', ca: stack.caPem }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ ms: performance.now() - started, items: JSON.parse(Buffer.concat(chunks).toString()).response.items }),
-      );
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', ca: stack.caPem },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            ms: performance.now() - started,
+            items: JSON.parse(Buffer.concat(chunks).toString()).response.items,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
-    req.end(JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } }));
+    req.end(
+      JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } }),
+    );
   });
 }
 
@@ -162,32 +186,52 @@ beforeAll(async () => {
   });
   await converge();
   // Gatekeeper's provider cache fills asynchronously: until it has the Provider, every covered image is denied.
-  await waitFor('Gatekeeper to call the provider', async () => (await admission(pod('probe', NS, `${host}/apps/app:signed`))).status === 201, {
-    timeoutMs: 60_000,
-  });
+  await waitFor(
+    'Gatekeeper to call the provider',
+    async () => (await admission(pod('probe', NS, `${host}/apps/app:signed`))).status === 201,
+    {
+      timeoutMs: 60_000,
+    },
+  );
 });
 
 afterAll(async () => {
   if (client) {
     await client.delete({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: POLICY } });
-    await client.delete({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: 'verify-image-test' } });
+    await client.delete({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: { name: 'verify-image-test' },
+    });
     await removeManagedObjects(client);
   }
   await stack?.stop();
 });
 
-const denial = (name: string, image: string) =>
-  `[${name}] Image signature verification failed: ${image}; `;
+const denial = (name: string, image: string) => `[${name}] Image signature verification failed: ${image}; `;
 
 describe('image signatures through the API server', () => {
   test('both policies are Ready with the check enforced', async () => {
     for (const name of [POLICY, 'verify-image-test']) {
       const res = await client.request('GET', `/apis/deckhouse.io/v1alpha1/securitypolicies/${name}`);
-      const status = (res.json as { status: { conditions: { type: string; status: string; reason: string }[]; checks: { kind: string; enforced: boolean }[] } }).status;
-      expect([name, status.conditions.find((c) => c.type === 'Ready')]).toEqual([name, expect.objectContaining({ status: 'True', reason: 'Enforced' })]);
+      const status = (
+        res.json as {
+          status: {
+            conditions: { type: string; status: string; reason: string }[];
+            checks: { kind: string; enforced: boolean }[];
+          };
+        }
+      ).status;
+      expect([name, status.conditions.find((c) => c.type === 'Ready')]).toEqual([
+        name,
+        expect.objectContaining({ status: 'True', reason: 'Enforced' }),
+      ]);
       expect(status.checks.find((c) => c.kind === 'D8VerifyImageSignatures')).toMatchObject({ enforced: true });
     }
-    const provider = await client.request('GET', '/apis/externaldata.gatekeeper.sh/v1beta1/providers/gatewright-image-signatures');
+    const provider = await client.request(
+      'GET',
+      '/apis/externaldata.gatekeeper.sh/v1beta1/providers/gatewright-image-signatures',
+    );
     expect(provider.json).toMatchObject({ spec: { url: stack.providerUrl, timeout: 2 } });
   });
 
@@ -199,7 +243,10 @@ describe('image signatures through the API server', () => {
       metadata: { name: 'signed', namespace: NS },
       spec: {
         selector: { matchLabels: { app: 'signed' } },
-        template: { metadata: { labels: { app: 'signed' } }, spec: { containers: [{ name: 'app', image: `${host}/apps/app@${digests['apps/app:signed']}` }] } },
+        template: {
+          metadata: { labels: { app: 'signed' } },
+          spec: { containers: [{ name: 'app', image: `${host}/apps/app@${digests['apps/app:signed']}` }] },
+        },
       },
     } as KubeObject;
     expect(await admission(deployment)).toMatchObject({ status: 201 });
@@ -209,7 +256,9 @@ describe('image signatures through the API server', () => {
     const image = `${host}/apps/app:unsigned`;
     const res = await admission(pod('unsigned', NS, image));
     expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.message).toContain(`${denial(POLICY, image)}unsigned: no Cosign signature (${host}/apps/app:${sigTag(digests['apps/app:unsigned'] as string)})`);
+    expect(res.message).toContain(
+      `${denial(POLICY, image)}unsigned: no Cosign signature (${host}/apps/app:${sigTag(digests['apps/app:unsigned'] as string)})`,
+    );
     expect(res.message).toContain(`Pod ${NS}/unsigned, container "app": spec.containers[0].image`);
   });
 
@@ -222,7 +271,9 @@ describe('image signatures through the API server', () => {
 
   test('a tampered payload is denied: the signature no longer verifies', async () => {
     const image = `${host}/apps/app:tampered`;
-    expect((await admission(pod('tampered', NS, image))).message).toContain(`${denial(POLICY, image)}wrong key or tampered payload`);
+    expect((await admission(pod('tampered', NS, image))).message).toContain(
+      `${denial(POLICY, image)}wrong key or tampered payload`,
+    );
   });
 
   test("another image's signature copied to this one is denied: digest mismatch", async () => {
@@ -234,9 +285,7 @@ describe('image signatures through the API server', () => {
 
   test('an unsigned init container denies the Pod; an image no reference covers is unaffected', async () => {
     const image = `${host}/apps/app:unsigned`;
-    const res = await admission(
-      pod('init', NS, `${host}/other/app:1`, { initContainers: [{ name: 'setup', image }] }),
-    );
+    const res = await admission(pod('init', NS, `${host}/other/app:1`, { initContainers: [{ name: 'setup', image }] }));
     expect(res.message).toContain(`${denial(POLICY, image)}unsigned`);
     expect(res.message).toContain('init container "setup": spec.initContainers[0].image');
     expect(await admission(pod('uncovered', NS, `${host}/other/app:1`))).toMatchObject({ status: 201 });
@@ -272,7 +321,9 @@ describe('image signatures through the API server', () => {
       const image = `${host}/apps/app:late`;
       const res = await admission(pod('late', NS, image));
       expect(res.status).toBeGreaterThanOrEqual(400);
-      expect(res.message).toContain(`${denial(POLICY, image)}registry error: ${host} refused the connection (is the registry running?)`);
+      expect(res.message).toContain(
+        `${denial(POLICY, image)}registry error: ${host} refused the connection (is the registry running?)`,
+      );
       // Images no reference covers still do not depend on the registry.
       expect(await admission(pod('uncovered-late', NS, `${host}/other/app:1`))).toMatchObject({ status: 201 });
     } finally {
