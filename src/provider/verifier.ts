@@ -42,8 +42,13 @@ export function parseRequestKey(key: string): VerificationRequest {
 
 export interface VerifierOptions {
   registry: RegistryClient;
-  /** How long a definitive verdict (verified or refused for a reason in the image) is reused. */
+  /** How long a verified verdict is reused. */
   cacheTtlMs: number;
+  /**
+   * How long a refusal for a reason in the image (unsigned, wrong key, …) is reused; short by default, since the
+   * usual fix — signing the image — should take effect at once. Default: 30 s or cacheTtlMs if shorter.
+   */
+  refusalTtlMs?: number;
   /** Entries kept at most; the oldest go first. */
   cacheSize?: number;
   /** CA certificates trusted for every registry (the provider's --registry-ca), in addition to a request's `ca`. */
@@ -158,7 +163,10 @@ export class Verifier {
       this.cache.delete(oldest);
     }
     this.cache.delete(key);
-    this.cache.set(key, { verdict, expiresAt: this.now() + this.opts.cacheTtlMs });
+    const ttl = verdict.verified
+      ? this.opts.cacheTtlMs
+      : (this.opts.refusalTtlMs ?? Math.min(this.opts.cacheTtlMs, 30_000));
+    this.cache.set(key, { verdict, expiresAt: this.now() + ttl });
   }
 }
 

@@ -65,6 +65,21 @@ describe('verifier against a registry', () => {
     });
   });
 
+  it('a refusal is reused for 30 s only, so signing an image takes effect quickly', async () => {
+    const digest = reg.pushImage('app', 'signed-later');
+    expect(await verifier.verify(req(`${host}/app:signed-later`))).toMatchObject({ verdict: { refusal: 'unsigned' } });
+    reg.sign('app', digest, [{ key: signer.privateKey }]);
+    expect(await verifier.verify(req(`${host}/app:signed-later`))).toMatchObject({
+      cached: true,
+      verdict: { refusal: 'unsigned' },
+    });
+    clock += 31_000;
+    expect(await verifier.verify(req(`${host}/app:signed-later`))).toMatchObject({
+      cached: false,
+      verdict: { verified: true },
+    });
+  });
+
   it('a verdict is per key set: another key set is checked afresh', async () => {
     const res = await verifier.verify(req(`${host}/app:signed`, [pem(other.publicKey)]));
     expect(res).toMatchObject({ cached: false, verdict: { verified: false, refusal: 'wrong-key' } });
