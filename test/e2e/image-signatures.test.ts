@@ -169,7 +169,12 @@ beforeAll(async () => {
     spec: {
       enforcementAction: 'Deny',
       match: { namespaceSelector: { matchNames: [NS] } },
-      policies: { verifyImageSignatures: [{ reference: `${host}/apps/*`, publicKeys: [trustedKey] }] },
+      // Only the signature check: DVP's implicit privileged/escalation checks would deny these plain Pods too.
+      policies: {
+        allowPrivileged: true,
+        allowPrivilegeEscalation: true,
+        verifyImageSignatures: [{ reference: `${host}/apps/*`, publicKeys: [trustedKey] }],
+      },
     },
   } as KubeObject);
   const dvp = policyExamples().find((e) => e.name === 'verify-image-test');
@@ -186,13 +191,18 @@ beforeAll(async () => {
   });
   await converge();
   // Gatekeeper's provider cache fills asynchronously: until it has the Provider, every covered image is denied.
+  let last = '';
   await waitFor(
     'Gatekeeper to call the provider',
-    async () => (await admission(pod('probe', NS, `${host}/apps/app:signed`))).status === 201,
-    {
-      timeoutMs: 60_000,
+    async () => {
+      const res = await admission(pod('probe', NS, `${host}/apps/app:signed`));
+      last = res.message;
+      return res.status === 201;
     },
-  );
+    { timeoutMs: 60_000 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last answer: ${last}`);
+  });
 });
 
 afterAll(async () => {
