@@ -270,6 +270,7 @@ describe('image signatures through the API server', () => {
       `${denial(POLICY, image)}unsigned: no Cosign signature (${host}/apps/app:${sigTag(digests['apps/app:unsigned'] as string)})`,
     );
     expect(res.message).toContain(`Pod ${NS}/unsigned, container "app": spec.containers[0].image`);
+    console.log(`denied (HTTP ${res.status}): ${res.message}`);
   });
 
   test('an image signed with another key is denied: wrong key', async () => {
@@ -316,12 +317,18 @@ describe('image signatures through the API server', () => {
     const cached = await askProvider([key]);
     expect(cold.items[0]).toMatchObject({ value: { verified: true } });
     expect(cached.items[0]).toMatchObject({ value: { verified: true } });
-    const started = performance.now();
-    await admission(pod('latency', NS, `${host}/apps/app:latency`));
-    const admissionMs = performance.now() - started;
+    const timed = async () => {
+      const started = performance.now();
+      const res = await admission(pod('latency', NS, `${host}/apps/app:latency`));
+      expect(res.status).toBe(201);
+      return performance.now() - started;
+    };
+    const viaProvider = await timed(); // Gatekeeper asks the provider, whose cache is warm
+    const viaGatekeeperCache = await timed(); // Gatekeeper answers from its own external-data cache
     console.log(
       `image signature verification on loopback: provider cold ${cold.ms.toFixed(1)} ms, cached ${cached.ms.toFixed(1)} ms; ` +
-        `dry-run Pod admission (API server + Gatekeeper, Gatekeeper's cache warm) ${admissionMs.toFixed(1)} ms`,
+        `dry-run Pod admission through the API server: ${viaProvider.toFixed(1)} ms with a provider call, ` +
+        `${viaGatekeeperCache.toFixed(1)} ms from Gatekeeper's cache`,
     );
   });
 
