@@ -69,8 +69,18 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .option('--metrics-auth', 'serve /metrics only to bearer tokens authorized for get /metrics (TokenReview + SAR)')
+  .option(
+    '--protect-allow-groups <groups>',
+    'groups that may change managed objects besides gatewright itself and system:masters (comma-separated)',
+    'system:serviceaccounts:gatekeeper-system',
+  )
+  .option('--no-protect', 'do not install the policy that lets only gatewright change the objects it manages')
   .action(
     async (opts: {
+      metricsAuth?: boolean;
+      protectAllowGroups: string;
+      protect: boolean;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -92,6 +102,9 @@ program
         leaseDurationSeconds: Number(opts.leaseDuration),
         resyncSeconds: Number(opts.resync),
         logLevel: opts.logLevel,
+        metricsAuth: opts.metricsAuth === true,
+        protect: opts.protect,
+        protectAllowGroups: opts.protectAllowGroups.split(',').filter((g) => g !== ''),
       });
     },
   );

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { formatError, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
+import { backstopPolicies, exceptionRefs } from './backstop.js';
+import { protectionPolicy, type OperatorIdentity } from './protection.js';
 import {
   MODULE_CONFIG_NAME,
   type GatekeeperAction,
@@ -43,6 +45,10 @@ export interface CompilerInput {
   moduleConfig?: unknown;
   namespaces: NamespaceInfo[];
   library: TemplateLibrary;
+  /** The SecurityPolicyExceptions in the cluster (only their names are read, for the backstop). */
+  exceptions?: unknown[];
+  /** Who may change the objects gatewright manages; without it, they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export interface EffectiveSettings {
@@ -178,7 +184,21 @@ export function compile(input: CompilerInput): CompileResult {
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
-  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard].sort(byIdentity);
+  const backstop = backstopPolicies({
+    baselineSets: standardSets(settings.defaultPolicy, settings.defaultAction, actions).filter(
+      (set) => set.standard === 'baseline',
+    ),
+    controllerValidation: settings.controllerValidation,
+    exemptNamespaces: settings.exemptNamespaces,
+    exceptions: exceptionRefs(input.exceptions),
+  });
+  const protection = input.operatorIdentity ? protectionPolicy(input.operatorIdentity) : [];
+  const admission = [...backstop, ...protection].map((o) =>
+    withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', o.metadata.name) } }),
+  );
+  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard, ...admission].sort(
+    byIdentity,
+  );
   return { objects, policies, invalid };
 }
 

@@ -17,6 +17,7 @@ import {
   type K8sObject,
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import type { OperatorIdentity } from '../compiler/protection.js';
 import { KubeClient, resourcePath } from './kube-client.js';
 import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
 import {
@@ -58,6 +59,8 @@ export interface ReconcilerOptions {
   onManaged?: (counts: ManagedCounts) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
+  /** Who may change managed objects (gatewright's own user); without it they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export class Reconciler {
@@ -78,11 +81,12 @@ export class Reconciler {
 
   async reconcile(): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
-    const [security, operation, moduleConfig, namespaces] = await Promise.all([
+    const [security, operation, moduleConfig, namespaces, exceptions] = await Promise.all([
       this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy')),
       this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy')),
       this.client.get<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig', MODULE_CONFIG_NAME)),
       this.client.list<ObservedObject>(resourcePath('v1', 'Namespace')),
+      this.client.list<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException')),
     ]);
     const policies = [...(security ?? []), ...(operation ?? [])];
     const result = compile({
@@ -93,6 +97,8 @@ export class Reconciler {
         labels: n.metadata.labels ?? {},
       })),
       library: this.opts.library,
+      exceptions: exceptions ?? [],
+      ...(this.opts.operatorIdentity ? { operatorIdentity: this.opts.operatorIdentity } : {}),
     });
 
     const observedTemplates = await this.client.list<ObservedObject>(TEMPLATES_PATH);
