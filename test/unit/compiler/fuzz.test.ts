@@ -1,0 +1,185 @@
+// Fuzz target (issue 14, item 7): random policies, valid and invalid, derived from the DVP documentation examples by
+// random edits at random paths. Through validation and compilation they never crash; every constraint emitted is one
+// Gatekeeper's constraint CRD accepts (parameters by the template's own schema, match by Gatekeeper's match schema);
+// and an edit that makes a policy invalid never removes or changes what that policy had in force.
+// test/e2e/faults.test.ts sends the same kind of output to a real API server.
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { Ajv } from 'ajv';
+import fc from 'fast-check';
+import { validateObject } from '../../../src/api/validate.js';
+import { compile } from '../../../src/compiler/compile.js';
+import type { K8sObject } from '../../../src/compiler/model.js';
+import { planChanges, type ObservedObject } from '../../../src/controller/plan.js';
+import { loadLibrary } from '../../../src/library/load.js';
+import { policyExamples, repoRoot, SLIPPED_EXAMPLE } from '../../support/doc-examples.js';
+
+const library = loadLibrary(join(repoRoot, 'templates'));
+const examples = policyExamples()
+  .filter((e) => e.name !== SLIPPED_EXAMPLE && (e.kind === 'SecurityPolicy' || e.kind === 'OperationPolicy'))
+  .map((e) => e.object);
+
+// Gatekeeper's match schema for namespace names (frameworks, pkg/apis/.../match: type Wildcard, kubebuilder pattern):
+// a DNS label with an optional `*` (or `*-`/`-*`) at either end. The API server answers 422 to anything else.
+const WILDCARD = /^(\*|\*-)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\*|-\*)?$/;
+const ajv = new Ajv({ strict: false, allErrors: true });
+const parameterSchemas = new Map(
+  [...library.entries()].map(([kind, t]) => {
+    const schema = (t.spec as { crd: { spec: { validation?: { openAPIV3Schema?: object } } } }).crd.spec.validation
+      ?.openAPIV3Schema;
+    return [kind, schema ? ajv.compile(stripKubernetesKeys(schema) as object) : undefined];
+  }),
+);
+
+function stripKubernetesKeys(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(stripKubernetesKeys);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k]) => !k.startsWith('x-kubernetes-'))
+      .map(([k, v]) => [k, stripKubernetesKeys(v)]),
+  );
+}
+
+/** Every path (as keys) to a value inside an object, arrays included. */
+function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const out: (string | number)[][] = [prefix];
+  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
+  return out;
+}
+
+function setAt(object: unknown, path: (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path as [string | number, ...(string | number)[]];
+  const copy = (Array.isArray(object) ? [...object] : { ...(object as Record<string, unknown>) }) as Record<
+    string | number,
+    unknown
+  >;
+  copy[head] = setAt(copy[head], rest, value);
+  return copy;
+}
+
+// Values an admin (or an attacker) might put anywhere: near-miss strings, globs in odd places, regex specials,
+// quotes that would break out of a string literal, numbers out of range, wrong types.
+const oddString = fc.oneof(
+  fc.constantFrom(
+    'team-*-prod',
+    '*',
+    '**',
+    'kube-*',
+    '*-system',
+    '',
+    ' ',
+    'A_B',
+    'a'.repeat(300),
+    '"] || true || ["',
+    "') || true || ('",
+    '(a+)+$',
+    '[',
+    'net.*.*.*.*.*.*.x',
+    'registry.example.com/',
+    'ALL',
+    'SYS_ADMIN',
+    '/',
+    '/var/../etc',
+    'Deny',
+    'dryrun',
+  ),
+  fc.string({ maxLength: 12 }),
+);
+const oddValue = fc.oneof(
+  oddString,
+  fc.integer({ min: -70_000, max: 70_000 }),
+  fc.constantFrom(0, -1, 65_536, 2 ** 31, 1.5, Number.MAX_SAFE_INTEGER),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(oddString, { maxLength: 3 }),
+  fc.dictionary(oddString, oddString, { maxKeys: 2 }),
+);
+
+/** A documentation example with 1–3 random edits: sometimes still valid, mostly not. */
+const editedPolicy = fc
+  .record({
+    base: fc.constantFrom(...examples),
+    edits: fc.array(fc.tuple(fc.nat(), oddValue), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ base, edits }) => {
+    let doc: unknown = base;
+    for (const [pick, value] of edits) {
+      const candidates = paths(doc).filter((p) => p.length > 0 && p[0] !== 'apiVersion' && p[0] !== 'kind');
+      doc = setAt(doc, candidates[pick % candidates.length] as (string | number)[], value);
+    }
+    // As the API server (JSON) or a YAML file would deliver it.
+    return { base, edited: JSON.parse(JSON.stringify(doc)) as Record<string, unknown> };
+  });
+
+/** Namespace matching gets its own generator: that is where one bad glob used to halt every reconcile (HTTP 422). */
+const namespaceEdit = fc
+  .record({
+    base: fc.constantFrom(...examples),
+    field: fc.constantFrom('matchNames', 'excludeNames'),
+    names: fc.array(fc.oneof(oddString, fc.stringMatching(/^[a-z*-]{1,12}$/)), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ base, field, names }) => ({
+    base,
+    edited: setAt(base, ['spec', 'match', 'namespaceSelector', field], names) as Record<string, unknown>,
+  }));
+
+const constraintsOf = (objects: K8sObject[]) =>
+  objects.filter((o) => o.apiVersion.startsWith('constraints.gatekeeper.sh/'));
+
+function rejectionsOf(constraint: K8sObject): string[] {
+  const problems: string[] = [];
+  const spec = constraint.spec as { match?: Record<string, unknown>; parameters?: unknown; enforcementAction?: string };
+  for (const field of ['namespaces', 'excludedNamespaces'] as const) {
+    for (const ns of (spec.match?.[field] as string[] | undefined) ?? [])
+      if (!WILDCARD.test(ns)) problems.push(`spec.match.${field}: ${JSON.stringify(ns)} breaks Gatekeeper's pattern`);
+  }
+  if (!['deny', 'dryrun', 'warn'].includes(spec.enforcementAction ?? ''))
+    problems.push(`spec.enforcementAction: ${String(spec.enforcementAction)}`);
+  const validate = parameterSchemas.get(constraint.kind);
+  if (spec.parameters !== undefined && validate && !validate(spec.parameters))
+    problems.push(`spec.parameters: ${ajv.errorsText(validate.errors)}`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(constraint.metadata.name) || constraint.metadata.name.length > 253)
+    problems.push(`metadata.name ${JSON.stringify(constraint.metadata.name)}`);
+  return problems.map((p) => `${constraint.kind}/${constraint.metadata.name}: ${p}`);
+}
+
+describe('fuzz: random edits of the documentation examples', () => {
+  it('validation and compilation never throw, and every constraint emitted is one Gatekeeper accepts', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(editedPolicy, namespaceEdit), { minLength: 1, maxLength: 4 }), (docs) => {
+        const policies = docs.map((d) => d.edited);
+        for (const p of policies) validateObject(p);
+        const result = compile({ policies, namespaces: [], library });
+        expect(constraintsOf(result.objects).flatMap(rejectionsOf)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('an edit that makes a policy invalid keeps everything it had in force', () => {
+    fc.assert(
+      fc.property(editedPolicy, ({ base, edited }) => {
+        const name = (base.metadata as { name: string }).name;
+        const before = compile({ policies: [base], namespaces: [], library });
+        const after = compile({ policies: [edited], namespaces: [], library });
+        const key = `${String(base.kind)}/${name}`;
+        const editedName = (edited.metadata as { name?: unknown } | undefined)?.name;
+        // Only edits that leave the policy's identity but break its spec count here.
+        fc.pre(edited.kind === base.kind && editedName === name && after.invalid.has(key));
+        const observed = before.objects as ObservedObject[];
+        const plan = planChanges(after, observed);
+        const owned = (o: K8sObject) => o.metadata.labels?.['gatewright.dev/owner-name'] === name;
+        expect(plan.prune.filter(owned)).toEqual([]);
+        expect([...plan.applyFirst, ...plan.applyConstraints].filter(owned)).toEqual([]);
+        // The policy's constraints stay exactly as they were.
+        expect(constraintsOf(after.objects).filter(owned)).toEqual([]);
+        expect(plan.frozen.has(key)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
