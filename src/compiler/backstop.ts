@@ -245,6 +245,8 @@ function policy(name: string, set: StandardSet, input: BackstopInput, grants: Gr
         messageExpression:
           `${lit(`[${set.name}] `)} + variables.subject + ': ' + ${c.found(grants)} + ` +
           lit(`; allowed: ${c.allowed} (${c.name}, enforced by the API server)`),
+        // Shown should the message expression fail.
+        message: `[${set.name}] ${c.name}: not allowed by the baseline Pod Security Standard (enforced by the API server)`,
         reason: 'Forbidden',
       })),
     },
