@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
+import fc from 'fast-check';
 import { load } from 'js-yaml';
 import winston from 'winston';
 import { KubeClient } from '../../src/controller/kube-client.js';
@@ -20,10 +21,12 @@ import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import { VALIDATING_WEBHOOK_CONFIGURATION } from '../harness/gatekeeper.js';
 import { httpCall } from '../harness/http.js';
-import { kubectl, waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
+import { kubectl, waitFor, waitForTemplateIngested, type KubeObject, type KubeTestClient } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
 import { bindRole, serviceAccountIdentity, type TestIdentity } from '../harness/tokens.js';
 import { installCrds, removeManagedObjects } from '../support/crds.js';
+import { editedPolicy, examples, namespaceEdit } from '../support/policy-fuzz.js';
+import { compile } from '../../src/compiler/compile.js';
 
 jest.setTimeout(300_000);
 
@@ -522,5 +525,36 @@ describe('/metrics needs an authenticated, authorized caller; probes stay open',
     expect(ok.body).toContain('gatewright_');
     expect((await get('/healthz')).status).toBe(200);
     expect(e2eEnvironment().apiServerUrl).toMatch(/^https:\/\/127\.0\.0\.1:/);
+  });
+});
+
+describe('fuzz: what the compiler emits for random policies, the API server and Gatekeeper accept', () => {
+  test('every constraint compiled from random (valid and invalid) policies passes a dry-run apply', async () => {
+    const library = loadLibrary(join(repoRoot(), 'templates'));
+    // Every template of the library, so that every constraint kind is served.
+    const all = compile({ policies: examples, namespaces: [], library });
+    for (const t of all.objects.filter((o) => o.kind === 'ConstraintTemplate')) await client.apply(t as KubeObject);
+    for (const t of all.objects.filter((o) => o.kind === 'ConstraintTemplate'))
+      await waitForTemplateIngested(client, t.metadata.name);
+    const samples = fc.sample(fc.array(fc.oneof(editedPolicy, namespaceEdit), { minLength: 1, maxLength: 3 }), {
+      numRuns: 40,
+      seed: 14,
+    });
+    const rejected: string[] = [];
+    let applied = 0;
+    for (const policies of samples) {
+      const result = compile({ policies: policies.map((p) => p.edited), namespaces: [], library });
+      for (const object of result.objects) {
+        const path = `${await client.objectPath(object as KubeObject)}?fieldManager=gatewright-fuzz&dryRun=All&force=true`;
+        const res = await client.request('PATCH', path, object, 'application/apply-patch+yaml');
+        applied++;
+        if (res.status >= 300)
+          rejected.push(
+            `${object.kind}/${object.metadata.name}: HTTP ${res.status} ${(res.json as { message?: string })?.message}`,
+          );
+      }
+    }
+    expect(rejected).toEqual([]);
+    expect(applied).toBeGreaterThan(200);
   });
 });
