@@ -539,15 +539,22 @@ describe('fuzz: what the compiler emits for random policies, the API server and 
     for (const t of all.objects.filter((o) => o.kind === 'ConstraintTemplate')) await client.apply(t as KubeObject);
     for (const t of all.objects.filter((o) => o.kind === 'ConstraintTemplate'))
       await waitForTemplateIngested(client, t.metadata.name);
+    const started = Date.now();
     const samples = fc.sample(fc.array(fc.oneof(editedPolicy, namespaceEdit), { minLength: 1, maxLength: 3 }), {
-      numRuns: 40,
+      numRuns: 60,
       seed: 14,
     });
     const rejected: string[] = [];
     let applied = 0;
     for (const policies of samples) {
       const result = compile({ policies: policies.map((p) => p.edited), namespaces: [], library });
-      for (const object of result.objects) {
+      // The policies' own constraints: templates, the standards and the admission policies are the same each time.
+      const owned = result.objects.filter(
+        (o) =>
+          o.apiVersion.startsWith('constraints.gatekeeper.sh/') &&
+          o.metadata.labels?.['gatewright.dev/owner-kind'] !== 'PodSecurityStandard',
+      );
+      for (const object of owned) {
         const path = `${await client.objectPath(object as KubeObject)}?fieldManager=gatewright-fuzz&dryRun=All&force=true`;
         const res = await client.request('PATCH', path, object, 'application/apply-patch+yaml');
         applied++;
@@ -557,7 +564,10 @@ describe('fuzz: what the compiler emits for random policies, the API server and 
           );
       }
     }
+    console.log(
+      `fuzz: ${applied} constraints from ${samples.length} random policy sets dry-run applied in ${Date.now() - started} ms`,
+    );
     expect(rejected).toEqual([]);
-    expect(applied).toBeGreaterThan(200);
+    expect(applied).toBeGreaterThan(100);
   });
 });
