@@ -77,10 +77,20 @@ program
     '--image-signature-provider-ca <file>',
     "PEM CA of the provider's serving certificate (the Provider caBundle)",
   )
+  .option('--metrics-auth', 'serve /metrics only to bearer tokens authorized for get /metrics (TokenReview + SAR)')
+  .option(
+    '--protect-allow-groups <groups>',
+    'groups that may change managed objects besides gatewright itself and system:masters (comma-separated)',
+    'system:serviceaccounts:gatekeeper-system',
+  )
+  .option('--no-protect', 'do not install the policy that lets only gatewright change the objects it manages')
   .action(
     async (opts: {
       imageSignatureProviderUrl?: string;
       imageSignatureProviderCa?: string;
+      metricsAuth?: boolean;
+      protectAllowGroups: string;
+      protect: boolean;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -102,6 +112,9 @@ program
         leaseDurationSeconds: Number(opts.leaseDuration),
         resyncSeconds: Number(opts.resync),
         logLevel: opts.logLevel,
+        metricsAuth: opts.metricsAuth === true,
+        protect: opts.protect,
+        protectAllowGroups: opts.protectAllowGroups.split(',').filter((g) => g !== ''),
         ...(opts.imageSignatureProviderUrl
           ? {
               imageSignatureProvider: {

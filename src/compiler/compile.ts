@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { formatError, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
+import { backstopPolicies, exceptionRefs } from './backstop.js';
+import { protectionPolicy, type OperatorIdentity } from './protection.js';
 import {
   MODULE_CONFIG_NAME,
   type GatekeeperAction,
@@ -46,6 +48,10 @@ export interface CompilerInput {
   library: TemplateLibrary;
   /** gatewright's image signature provider, for verifyImageSignatures; without it those images are denied. */
   imageSignatureProvider?: ImageSignatureProvider;
+  /** The SecurityPolicyExceptions in the cluster (only their names are read, for the backstop). */
+  exceptions?: unknown[];
+  /** Who may change the objects gatewright manages; without it, they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export interface EffectiveSettings {
@@ -191,12 +197,25 @@ export function compile(input: CompilerInput): CompileResult {
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
+  const backstop = backstopPolicies({
+    baselineSets: standardSets(settings.defaultPolicy, settings.defaultAction, actions).filter(
+      (set) => set.standard === 'baseline',
+    ),
+    controllerValidation: settings.controllerValidation,
+    exemptNamespaces: settings.exemptNamespaces,
+    exceptions: exceptionRefs(input.exceptions),
+  });
+  const protection = input.operatorIdentity ? protectionPolicy(input.operatorIdentity) : [];
+  const admission = [...backstop, ...protection].map((o) =>
+    withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', o.metadata.name) } }),
+  );
   const objects = [
     ...templates,
     ...constraints,
     ...(syncSet ? [syncSet] : []),
     ...(provider ? [withHash(provider)] : []),
     ...guard,
+    ...admission,
   ].sort(byIdentity);
   return { objects, policies, invalid };
 }

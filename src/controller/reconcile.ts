@@ -18,6 +18,7 @@ import {
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
+import type { OperatorIdentity } from '../compiler/protection.js';
 import { KubeClient, resourcePath } from './kube-client.js';
 import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
 import {
@@ -62,6 +63,8 @@ export interface ReconcilerOptions {
   eventNamespace?: string;
   /** gatewright's image signature provider, passed to the compiler (verifyImageSignatures). */
   imageSignatureProvider?: ImageSignatureProvider;
+  /** Who may change managed objects (gatewright's own user); without it they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export class Reconciler {
@@ -82,11 +85,12 @@ export class Reconciler {
 
   async reconcile(): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
-    const [security, operation, moduleConfig, namespaces] = await Promise.all([
+    const [security, operation, moduleConfig, namespaces, exceptions] = await Promise.all([
       this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy')),
       this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy')),
       this.client.get<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig', MODULE_CONFIG_NAME)),
       this.client.list<ObservedObject>(resourcePath('v1', 'Namespace')),
+      this.client.list<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException')),
     ]);
     const policies = [...(security ?? []), ...(operation ?? [])];
     const result = compile({
@@ -98,6 +102,8 @@ export class Reconciler {
       })),
       library: this.opts.library,
       ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
+      exceptions: exceptions ?? [],
+      ...(this.opts.operatorIdentity ? { operatorIdentity: this.opts.operatorIdentity } : {}),
     });
 
     const observedTemplates = await this.client.list<ObservedObject>(TEMPLATES_PATH);

@@ -9,6 +9,7 @@ import { LeaderElector } from './leader.js';
 import { createLogger } from './log.js';
 import { OperatorMetrics, type WriteVerb } from './metrics.js';
 import { OpsServer } from './ops-server.js';
+import { kubeRequestAuthorizer, operatorIdentity } from './kube-auth.js';
 import { MANAGED_SELECTOR, Reconciler } from './reconcile.js';
 import { ResourceWatcher } from './watch.js';
 import { WorkQueue } from './workqueue.js';
@@ -27,6 +28,11 @@ export interface RunOptions {
   logLevel: string;
   /** gatewright's image signature provider (verifyImageSignatures): its HTTPS URL and serving CA. */
   imageSignatureProvider?: ImageSignatureProvider;
+  /** Serve /metrics only to authenticated, authorized callers. */
+  metricsAuth?: boolean;
+  /** Install the policy that lets only gatewright change what it manages (default true). */
+  protect?: boolean;
+  protectAllowGroups?: string[];
 }
 
 const KEY = 'cluster';
@@ -47,7 +53,17 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const metrics = new OperatorMetrics();
   metrics.registerController(CONTROLLER);
   const client = new KubeClient(kc, (verb, kind) => metrics.recordApiWrite(WRITE_VERBS[verb] ?? 'patch', kind));
+  const protection =
+    opts.protect === false
+      ? undefined
+      : await operatorIdentity(client, { groups: opts.protectAllowGroups ?? [] }).catch((err: unknown) => {
+          log.warn('managed objects stay unprotected: cannot tell which user gatewright runs as', {
+            error: String(err),
+          });
+          return undefined;
+        });
   const reconciler = new Reconciler({
+    ...(protection ? { operatorIdentity: protection } : {}),
     client,
     library: loadLibrary(opts.templatesDir),
     log,
@@ -100,6 +116,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   watch(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy'));
   watch(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig'));
   watch(resourcePath('v1', 'Namespace'));
+  watch(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException'));
   watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), MANAGED_SELECTOR);
   watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
   watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
@@ -145,7 +162,13 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     },
   });
 
-  const ops = new OpsServer({ metrics, port: opts.opsPort, host: opts.opsHost, logger: log });
+  const ops = new OpsServer({
+    metrics,
+    port: opts.opsPort,
+    host: opts.opsHost,
+    logger: log,
+    ...(opts.metricsAuth ? { metricsAuthorizer: kubeRequestAuthorizer(client) } : {}),
+  });
   ops.addHealthzCheck('ping', () => true);
   // Ready once the inputs are cached; constraint kinds nobody uses are never served, so they do not count.
   const inputs = [...watchers.values()].filter((w) => !w.path.includes('/constraints.gatekeeper.sh/'));

@@ -315,6 +315,8 @@ describe('SecurityPolicyExceptions reach Gatekeeper through the SyncSet', () => 
         securityContext: { privileged: { allowedValue: true, metadata: { description: 'manages host devices' } } },
       },
     } as unknown as KubeObject);
+    // The operator's watch on exceptions runs a pass; the backstop policies learn of the new exception in it.
+    await converge();
     const denied = await dryRunCreate(privilegedPod('plain', {}));
     expect(denied.status).toBe(403);
     expect(denied.message).toContain('[d8-pod-security-baseline-deny-default]');
