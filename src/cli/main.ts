@@ -69,8 +69,14 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '50')
+  .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '100')
+  .option('--max-in-flight <n>', 'API requests in flight at once while a pass applies', '8')
   .action(
     async (opts: {
+      qps: string;
+      burst: string;
+      maxInFlight: string;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -92,6 +98,9 @@ program
         leaseDurationSeconds: Number(opts.leaseDuration),
         resyncSeconds: Number(opts.resync),
         logLevel: opts.logLevel,
+        qps: Number(opts.qps),
+        burst: Number(opts.burst),
+        maxInFlight: Number(opts.maxInFlight),
       });
     },
   );

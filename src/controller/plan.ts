@@ -69,8 +69,8 @@ function inSync(desired: K8sObject, observed: ObservedObject): boolean {
 }
 
 const isTemplate = (o: K8sObject): boolean => o.kind === 'ConstraintTemplate';
-const isConstraint = (o: K8sObject): boolean => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
-const templateKind = (t: K8sObject): string =>
+export const isConstraint = (o: K8sObject): boolean => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
+export const templateKind = (t: K8sObject): string =>
   String((t.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names?.kind ?? '');
 
 /**
@@ -112,4 +112,98 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
   );
   plan.prune = [...stale.filter(isConstraint), ...stale.filter((o) => !isConstraint(o))];
   return plan;
+}
+
+/** What Gatekeeper's side looks like to a decision: which constraint kinds are served and which templates ingested. */
+export interface GatekeeperReadiness {
+  /** The ConstraintTemplate API is served. */
+  installed: boolean;
+  /** Constraint kinds whose API is served and whose cache has synced (their objects are known). */
+  servedKinds: ReadonlySet<string>;
+  /** Constraint kinds whose current template every Gatekeeper pod has ingested without errors. */
+  ingestedKinds: ReadonlySet<string>;
+  /** Some managed template has errors Gatekeeper reported: that will not change by itself soon. */
+  templateErrors: boolean;
+  /** Some desired constraint is not enforced yet by every Gatekeeper pod. */
+  notEnforced: boolean;
+}
+
+export interface Decision extends Plan {
+  /**
+   * The constraints to apply in this pass, by owner (`SecurityPolicy/name`, …): only those whose kind is served and
+   * whose template is ingested (a constraint before its template is ingested is rejected or not enforced).
+   */
+  constraintsByOwner: Map<string, K8sObject[]>;
+  /** Constraints held back until Gatekeeper has ingested their template. */
+  blocked: K8sObject[];
+  /** Look again after this long (waiting for Gatekeeper), or undefined when converged (watches wake us anyway). */
+  requeueAfterMs?: number;
+}
+
+/** Waiting for Gatekeeper to ingest or enforce: look again soon. */
+export const REQUEUE_WAITING_MS = 2000;
+/** A template Gatekeeper rejected, or no Gatekeeper at all: poll slowly. */
+export const REQUEUE_STUCK_MS = 30_000;
+
+/** Requeue at once: the pass left work for the next one (its apply budget ran out). */
+export const REQUEUE_NOW_MS = 1;
+
+export interface DecideOptions {
+  /**
+   * At most this many constraints applied per pass (whole policies at a time; at least one policy): a pass stays
+   * short, so every policy's status reflects Gatekeeper's progress within seconds rather than after one long pass.
+   */
+  constraintBudget?: number;
+}
+
+/** The whole decision of a pass, from the desired set and what the caches hold: pure. */
+export function decide(
+  desired: CompileResult,
+  observed: ObservedObject[],
+  gatekeeper: GatekeeperReadiness,
+  opts: DecideOptions = {},
+): Decision {
+  const plan = gatekeeper.installed
+    ? planChanges(desired, observed)
+    : { applyFirst: [], applyConstraints: [], prune: [], conflicts: [], frozen: new Set(desired.invalid.keys()) };
+  const constraintsByOwner = new Map<string, K8sObject[]>();
+  const blocked: K8sObject[] = [];
+  for (const c of plan.applyConstraints) {
+    if (!gatekeeper.servedKinds.has(c.kind) || !gatekeeper.ingestedKinds.has(c.kind)) {
+      blocked.push(c);
+      continue;
+    }
+    const owner = ownerKey(c);
+    const list = constraintsByOwner.get(owner);
+    if (list) list.push(c);
+    else constraintsByOwner.set(owner, [c]);
+  }
+  // Templates and the sync set applied in this pass change what Gatekeeper serves: their constraints wait.
+  const changedKinds = new Set(plan.applyFirst.filter(isTemplate).map(templateKind));
+  for (const [owner, list] of constraintsByOwner) {
+    const ready = list.filter((c) => !changedKinds.has(c.kind));
+    blocked.push(...list.filter((c) => changedKinds.has(c.kind)));
+    if (ready.length > 0) constraintsByOwner.set(owner, ready);
+    else constraintsByOwner.delete(owner);
+  }
+  // Over budget: the remaining policies go to the next pass, which runs at once.
+  const budget = opts.constraintBudget ?? Infinity;
+  let taken = 0;
+  let deferred = false;
+  for (const [owner, list] of constraintsByOwner) {
+    if (taken > 0 && taken + list.length > budget) {
+      constraintsByOwner.delete(owner);
+      deferred = true;
+    } else taken += list.length;
+  }
+  const waiting = !gatekeeper.installed || blocked.length > 0 || gatekeeper.notEnforced;
+  const stuck = !gatekeeper.installed || gatekeeper.templateErrors;
+  const requeueAfterMs = deferred
+    ? REQUEUE_NOW_MS
+    : waiting
+      ? stuck
+        ? REQUEUE_STUCK_MS
+        : REQUEUE_WAITING_MS
+      : undefined;
+  return { ...plan, constraintsByOwner, blocked, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }
