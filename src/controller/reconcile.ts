@@ -35,6 +35,7 @@ import {
 } from './plan.js';
 import {
   buildPolicyStatus,
+  capList,
   constraintEnforced,
   templateErrors,
   templateIngested,
@@ -362,7 +363,7 @@ export class Reconciler {
 
   private async writeModuleConfigStatus(moduleConfig: ObservedObject, result: CompileResult): Promise<number> {
     const errors = result.invalid.get(MODULE_CONFIG_KEY);
-    const message = errors ? `invalid settings, nothing changed until they are fixed: ${errors.join('; ')}` : '';
+    const message = errors ? `invalid settings, nothing changed until they are fixed: ${capList(errors, '; ')}` : '';
     const current = (moduleConfig.status as { message?: string } | undefined)?.message ?? '';
     if (current === message) return 0;
     const stored = await this.client.mergePatchStatus(
