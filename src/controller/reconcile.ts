@@ -80,6 +80,16 @@ export interface ReconcileOutcome {
   statusWrites: number;
 }
 
+/** Work left after a pass. */
+export interface Backlog {
+  /** Desired objects not applied in this pass: deferred by the budget, or waiting for their template. */
+  toApply: number;
+  /** Desired constraints Gatekeeper does not report enforced yet. */
+  notEnforced: number;
+  /** Policies whose status is not Ready=True. */
+  notReady: number;
+}
+
 /** Objects gatewright manages after a pass, by kind (ConstraintTemplate, SyncSet, each constraint kind). */
 export type ManagedCounts = Map<string, number>;
 
@@ -93,6 +103,8 @@ export interface ReconcilerOptions {
   now?: () => Date;
   /** Told how many objects gatewright manages after each pass (for the managed-objects metric). */
   onManaged?: (counts: ManagedCounts) => void;
+  /** Told what is left to do after each pass (for the backlog metric). */
+  onBacklog?: (backlog: Backlog) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
   /** Requests in flight at once while acting (the client's QPS limit applies on top). Default 8 (measured). */
@@ -163,6 +175,18 @@ export class Reconciler {
     });
     const outcome = await this.act(gathered, decision);
     this.opts.onManaged?.(managedCounts(gathered.desired, decision));
+    if (this.opts.onBacklog) {
+      const applying = [...decision.constraintsByOwner.values()].reduce((n, l) => n + l.length, 0);
+      const view = this.viewWithWrites(gathered.view);
+      this.opts.onBacklog({
+        toApply: decision.applyConstraints.length - applying,
+        notEnforced: gathered.desired.objects.filter(
+          (o) => isConstraint(o) && !constraintEnforced(view.constraints.get(`${o.kind}/${o.metadata.name}`)),
+        ).length,
+        notReady: outcome.notReady,
+      });
+    }
+    delete (outcome as { notReady?: number }).notReady;
     return {
       ...outcome,
       ...(decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {}),
@@ -232,8 +256,11 @@ export class Reconciler {
    * by policy, each policy's status written as soon as its own constraints are in; then pruning. Policies with
    * nothing to apply are reported first: their status is known already.
    */
-  private async act(g: Gathered, d: Decision): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'>> {
-    const outcome = { applied: 0, pruned: 0, statusWrites: 0 };
+  private async act(
+    g: Gathered,
+    d: Decision,
+  ): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'> & { notReady: number }> {
+    const outcome = { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
     const limit = limiter(this.maxInFlight);
     const applyOne = async (object: K8sObject) => {
       const applied = await limit(() => this.client.apply(object, FIELD_MANAGER));
@@ -245,7 +272,9 @@ export class Reconciler {
     await Promise.all(d.applyFirst.map(applyOne));
 
     const report = async (policy: PolicyObject) => {
-      if (await this.writePolicyStatus(policy, g, d, limit)) outcome.statusWrites++;
+      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit);
+      if (written) outcome.statusWrites++;
+      if (!ready) outcome.notReady++;
     };
     const byOwner = new Map(g.policies.map((p) => [policyKey(p.kind as 'SecurityPolicy', p.metadata.name), p]));
     const idle = g.policies.filter((p) => !d.constraintsByOwner.has(`${p.kind}/${p.metadata.name}`));
@@ -274,7 +303,12 @@ export class Reconciler {
     this.opts.log.info('pruned', { object: ref(object) });
   }
 
-  private async writePolicyStatus(policy: PolicyObject, g: Gathered, d: Decision, limit: Limiter): Promise<boolean> {
+  private async writePolicyStatus(
+    policy: PolicyObject,
+    g: Gathered,
+    d: Decision,
+    limit: Limiter,
+  ): Promise<{ written: boolean; ready: boolean }> {
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
@@ -298,7 +332,8 @@ export class Reconciler {
         .toISOString()
         .replace(/\.\d+Z$/, 'Z'),
     });
-    if (previous && canonicalJson(previous) === canonicalJson(status)) return false;
+    const ready = status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (previous && canonicalJson(previous) === canonicalJson(status)) return { written: false, ready };
     const stored = await limit(() =>
       this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, status),
     );
@@ -308,7 +343,7 @@ export class Reconciler {
       status,
     } as K8sObject);
     await this.emitTransitionEvents(policy, previous, status, limit);
-    return true;
+    return { written: true, ready };
   }
 
   /** Constraints as this pass left them: what the caches hold, with this pass's applies on top. */

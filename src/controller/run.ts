@@ -67,6 +67,11 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     library: loadLibrary(opts.templatesDir),
     log,
     ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
+    onBacklog: (b) => {
+      metrics.backlog.set({ stage: 'to_apply' }, b.toApply);
+      metrics.backlog.set({ stage: 'not_enforced' }, b.notEnforced);
+      metrics.backlog.set({ stage: 'not_ready' }, b.notReady);
+    },
     onManaged: (counts) => {
       metrics.managedObjects.reset();
       for (const [kind, n] of counts) metrics.managedObjects.set({ kind }, n);
