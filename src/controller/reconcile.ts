@@ -23,6 +23,7 @@ import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { gatekeeperStatus, strip, type CacheReader, type ResourceSpec } from './cache.js';
 import type { ClusterWriter } from './kube-client.js';
+import { KubeApiError } from './kube-http.js';
 import {
   decide,
   isConstraint,
@@ -79,6 +80,9 @@ export interface ReconcileOutcome {
   pruned: number;
   statusWrites: number;
 }
+
+/** A rejected object is sent again after this long even if unchanged (the cause may have been fixed meanwhile). */
+export const REJECTED_RETRY_MS = 5 * 60_000;
 
 /** Work left after a pass. */
 export interface Backlog {
@@ -140,6 +144,8 @@ export class Reconciler {
    */
   private readonly written = new Map<string, ObservedObject>();
   private readonly deleted = new Set<string>();
+  /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
+  private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
@@ -263,10 +269,28 @@ export class Reconciler {
     const outcome = { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
     const limit = limiter(this.maxInFlight);
     const applyOne = async (object: K8sObject) => {
-      const applied = await limit(() => this.client.apply(object, FIELD_MANAGER));
-      this.remember(object, applied);
-      outcome.applied++;
-      this.opts.log.info('applied', { object: ref(object) });
+      const id = objectId(object);
+      const fingerprint = canonicalJson(object);
+      const known = this.rejected.get(id);
+      // The same content the API server rejected a moment ago: it would be rejected again. An edit or the periodic
+      // retry (REJECTED_RETRY_MS) sends it again.
+      if (known && known.fingerprint === fingerprint && this.now().getTime() - known.at < REJECTED_RETRY_MS) return;
+      try {
+        const applied = await limit(() => this.client.apply(object, FIELD_MANAGER));
+        this.rejected.delete(id);
+        this.remember(object, applied);
+        outcome.applied++;
+        this.opts.log.info('applied', { object: ref(object) });
+      } catch (err) {
+        // Rejected (webhook, CRD schema, quota): only the policy it came from is affected; it reports the reason.
+        if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
+        this.rejected.set(id, {
+          fingerprint,
+          message: `${object.kind} "${object.metadata.name}": ${err.message}`,
+          at: this.now().getTime(),
+        });
+        this.opts.log.warn('rejected', { object: ref(object), error: err.message });
+      }
     };
     for (const c of d.conflicts) this.opts.log.warn('name conflict', { object: ref(c.object), reason: c.reason });
     await Promise.all(d.applyFirst.map(applyOne));
@@ -293,7 +317,29 @@ export class Reconciler {
       d.prune.filter((o) => !isConstraint(o)).map((o) => limit(() => this.pruneOne(o)).then(() => outcome.pruned++)),
     );
     if (g.moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g.desired);
+    // Forget rejections of objects no longer desired.
+    const desiredIds = new Set(g.desired.objects.map(objectId));
+    for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
     return outcome;
+  }
+
+  /** The API server's rejections of this policy's objects, and of the templates its checks use. */
+  private rejectionsOf(key: string, g: Gathered): string[] {
+    if (this.rejected.size === 0) return [];
+    const kinds = new Set((g.desired.policies.get(key)?.checks ?? []).map((c) => c.kind));
+    const out: string[] = [];
+    for (const [id, r] of this.rejected) {
+      const [group, kind, , name] = id.split('/');
+      if (group === 'constraints.gatekeeper.sh' && `${key}` === this.ownerOfConstraint(g, kind ?? '', name ?? ''))
+        out.push(r.message);
+      else if (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name)) out.push(r.message);
+    }
+    return out;
+  }
+
+  private ownerOfConstraint(g: Gathered, kind: string, name: string): string | undefined {
+    const o = g.desired.objects.find((d) => d.kind === kind && d.metadata.name === name);
+    return o ? ownerKey(o) : undefined;
   }
 
   private async pruneOne(object: ObservedObject): Promise<void> {
@@ -326,6 +372,7 @@ export class Reconciler {
       result: invalidErrors ? undefined : g.desired.policies.get(key),
       ...(invalidErrors ? { invalidErrors } : {}),
       conflicts,
+      rejected: this.rejectionsOf(key, g),
       gatekeeper: this.viewWithWrites(g.view),
       ...(previous ? { previous } : {}),
       now: this.now()
@@ -334,9 +381,31 @@ export class Reconciler {
     });
     const ready = status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
     if (previous && canonicalJson(previous) === canonicalJson(status)) return { written: false, ready };
-    const stored = await limit(() =>
-      this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, status),
-    );
+    let stored;
+    try {
+      stored = await limit(() => this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, status));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return { written: false, ready }; // deleted meanwhile
+      // A status the API server will not store must not leave the old one saying Ready=True for an old generation.
+      this.opts.log.warn('status write failed; writing a minimal one', { policy: key, error: String(err) });
+      const minimal = {
+        observedGeneration: policy.metadata.generation ?? 0,
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            observedGeneration: policy.metadata.generation ?? 0,
+            lastTransitionTime: this.now()
+              .toISOString()
+              .replace(/\.\d+Z$/, 'Z'),
+            reason: 'StatusWriteFailed',
+            message: capList([String(err)], ''),
+          },
+        ],
+      };
+      await limit(() => this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, minimal));
+      return { written: true, ready: false };
+    }
     this.remember(policy, {
       ...policy,
       metadata: { ...policy.metadata, resourceVersion: stored.metadata.resourceVersion },

@@ -94,6 +94,8 @@ export interface StatusInput {
   result?: PolicyResult;
   invalidErrors?: string[];
   conflicts: string[];
+  /** The API server's answers to this policy's objects it rejected (a webhook, the constraint CRD's schema). */
+  rejected?: string[];
   gatekeeper: GatekeeperView;
   previous?: Partial<PolicyStatus>;
   now: string;
@@ -169,6 +171,9 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
   } else if (templateProblems.length > 0) {
     degradedReason = 'TemplateError';
     degradedMessage = capList(templateProblems, '; ');
+  } else if ((input.rejected ?? []).length > 0) {
+    degradedReason = 'Rejected';
+    degradedMessage = capList(input.rejected ?? [], '; ');
   } else if (input.conflicts.length > 0) {
     degradedReason = 'NameConflict';
     degradedMessage = capList(input.conflicts, '; ');

@@ -10,6 +10,7 @@ import {
   REQUEUE_WAITING_MS,
   type ObservedObject,
 } from '../../../src/controller/plan.js';
+import { KubeApiError } from '../../../src/controller/kube-http.js';
 import { Reconciler } from '../../../src/controller/reconcile.js';
 import { operationPolicy, securityPolicy } from '../../support/bad-objects.js';
 import { stubLibrary } from '../../support/stub-library.js';
@@ -47,8 +48,17 @@ class FakeCluster implements ClusterWriter {
     return o;
   }
 
+  /** Objects the fake API server answers 422 to, by `Kind/name`. */
+  readonly rejects = new Set<string>();
+
   async apply<T extends { apiVersion: string; kind: string; metadata: { name: string } }>(obj: T): Promise<T> {
     this.calls.push(`apply ${obj.kind}/${obj.metadata.name}`);
+    if (this.rejects.has(`${obj.kind}/${obj.metadata.name}`))
+      throw new KubeApiError(
+        422,
+        'Invalid',
+        `apply ${obj.kind} ${obj.metadata.name}: HTTP 422: spec.match.namespaces[0]: Invalid value: "team-*-prod"`,
+      );
     const before = this.store.get(id(obj));
     const specChanged = JSON.stringify(before?.spec) !== JSON.stringify((obj as unknown as ObservedObject).spec);
     const stored = {
@@ -299,5 +309,47 @@ describe('Reconciler', () => {
     // The watch has not delivered the delete yet: the next pass does not delete it again.
     await reconciler.reconcile();
     expect(cluster.writes()).not.toContain('delete D8AllowedRepos/op');
+  });
+
+  it('an object the API server rejects affects only its policy, which reports the answer; the rest converges', async () => {
+    const { cluster, reconciler } = setUp();
+    cluster.rejects.add('D8AllowedRepos/op');
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    const pass = await reconciler.reconcile();
+    expect(cluster.writes()).toContain('apply D8PrivilegedContainer/sp');
+    expect(pass.requeueAfterMs).toBeDefined();
+    const degraded = cluster.statusOf('OperationPolicy', 'op')?.conditions.find((c) => c.type === 'Degraded');
+    expect(degraded).toMatchObject({ status: 'True', reason: 'Rejected' });
+    expect(degraded?.message).toContain(
+      'D8AllowedRepos "op": apply D8AllowedRepos op: HTTP 422: spec.match.namespaces[0]',
+    );
+    cluster.deliver();
+    cluster.enforce();
+    await reconciler.reconcile();
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True' });
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))).toMatchObject({ status: 'False', reason: 'Rejected' });
+    // Not sent again while unchanged (an edit, or the periodic retry, sends it again).
+    expect(cluster.writes()).not.toContain('apply D8AllowedRepos/op');
+  });
+
+  it('a status the API server will not store is replaced by a minimal one that does not say Ready', async () => {
+    const { cluster, reconciler } = setUp();
+    const patch = cluster.mergePatchStatus.bind(cluster);
+    let failures = 0;
+    cluster.mergePatchStatus = async (apiVersion, kind, name, status) => {
+      if (name === 'op' && (status as { checks?: unknown }).checks !== undefined) {
+        failures++;
+        throw new KubeApiError(500, 'InternalError', 'etcdserver: request is too large');
+      }
+      return patch(apiVersion, kind, name, status);
+    };
+    await reconciler.reconcile();
+    expect(failures).toBe(1);
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))).toMatchObject({
+      status: 'False',
+      reason: 'StatusWriteFailed',
+    });
   });
 });
