@@ -22,6 +22,8 @@ export interface ResourceSpec {
   spec?: boolean;
   /** A resource that may not be served yet (a constraint kind before its CRD): do not wait for it to be ready. */
   optional?: boolean;
+  /** Keep who set which fields (from managedFields), for drift repair of objects gatewright manages. */
+  fieldOwners?: boolean;
 }
 
 export const resourceKey = (r: { apiVersion: string; kind: string }): string => `${r.apiVersion}/${r.kind}`;
@@ -31,12 +33,59 @@ export interface CacheReader {
   list(resource: { apiVersion: string; kind: string }): ObservedObject[] | undefined;
 }
 
+/** gatewright's field manager: fields it set are its own; anyone else's are drift on an object it manages. */
+export const OWN_FIELD_MANAGER = 'gatewright';
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  subresource?: string;
+  fieldsV1?: Record<string, unknown>;
+}
+
+/**
+ * From managedFields: which managers wrote the object, and the paths of spec, labels and annotations that a manager
+ * other than gatewright set (a hand edit). A path stops at a list (`spec.match.namespaces`): list items are not
+ * addressed one by one. The status subresource is Gatekeeper's and does not count.
+ */
+export function fieldOwners(entries: ManagedFieldsEntry[] | undefined): { managers: string[]; foreign: string[] } {
+  const managers = new Set<string>();
+  const foreign = new Set<string>();
+  const walk = (node: Record<string, unknown>, path: string[]) => {
+    let leaf = true;
+    for (const [key, child] of Object.entries(node)) {
+      if (key === '.') continue;
+      leaf = false;
+      if (!key.startsWith('f:')) {
+        foreign.add(path.join('.')); // k:, v:, i: — an item of a list
+        continue;
+      }
+      walk((child ?? {}) as Record<string, unknown>, [...path, key.slice(2)]);
+    }
+    if (leaf && path.length > 0) foreign.add(path.join('.'));
+  };
+  for (const e of entries ?? []) {
+    if (e.manager) managers.add(e.manager);
+    if (e.manager === OWN_FIELD_MANAGER || (e.subresource ?? '') !== '' || !e.fieldsV1) continue;
+    const f = e.fieldsV1;
+    const meta = (f['f:metadata'] ?? {}) as Record<string, unknown>;
+    if (f['f:spec']) walk(f['f:spec'] as Record<string, unknown>, ['spec']);
+    if (meta['f:labels']) walk(meta['f:labels'] as Record<string, unknown>, ['metadata', 'labels']);
+    if (meta['f:annotations']) walk(meta['f:annotations'] as Record<string, unknown>, ['metadata', 'annotations']);
+  }
+  return { managers: [...managers].sort(), foreign: [...foreign].sort() };
+}
+
 /** The object as the cache keeps it: identity, labels, annotations, generation, spec, the filtered status. */
 export function strip(spec: ResourceSpec, obj: KubernetesObject): ObservedObject {
   const raw = obj as KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
   const m = raw.metadata ?? {};
   const status = spec.status && raw.status ? spec.status(raw.status) : undefined;
+  const owners = spec.fieldOwners ? fieldOwners(m.managedFields as ManagedFieldsEntry[] | undefined) : undefined;
   return {
+    ...(owners
+      ? { fieldManagers: owners.managers, ...(owners.foreign.length > 0 ? { foreignFields: owners.foreign } : {}) }
+      : {}),
     apiVersion: spec.apiVersion,
     kind: spec.kind,
     metadata: {

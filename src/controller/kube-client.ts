@@ -44,6 +44,8 @@ export interface ClusterWriter {
     namespace?: string,
   ): Promise<Identified & { metadata: { resourceVersion?: string } }>;
   create(obj: { apiVersion: string; kind: string; metadata: { namespace?: string } }): Promise<void>;
+  /** A JSON merge patch of the object (not its status), under a field manager. */
+  mergePatch(obj: Identified, patch: unknown, fieldManager: string): Promise<void>;
 }
 
 export interface ClientLimits {
@@ -164,6 +166,18 @@ export class KubeClient implements ClusterWriter {
       'application/apply-patch+yaml',
     );
     return this.check(res, `apply ${obj.kind} ${obj.metadata.name}`) as T;
+  }
+
+  async mergePatch(obj: Identified, patch: unknown, fieldManager: string): Promise<void> {
+    this.onWrite('patch', obj.kind);
+    const path = resourcePath(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+    const res = await this.request(
+      'PATCH',
+      `${path}?fieldManager=${encodeURIComponent(fieldManager)}`,
+      patch,
+      'application/merge-patch+json',
+    );
+    this.check(res, `patch ${obj.kind} ${obj.metadata.name}`);
   }
 
   async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {

@@ -14,6 +14,52 @@ import { MODULE_CONFIG_KEY } from '../compiler/compile.js';
 export interface ObservedObject extends K8sObject {
   metadata: K8sObject['metadata'] & { generation?: number; resourceVersion?: string; uid?: string };
   status?: Record<string, unknown>;
+  /** The field managers that wrote it (from managedFields; kept for the objects gatewright manages). */
+  fieldManagers?: string[];
+  /** Paths of spec, labels and annotations another field manager set (see fieldOwners in cache.ts). */
+  foreignFields?: string[];
+}
+
+/**
+ * Ours: labelled as managed by gatewright, or written by its field manager (a hand edit that removed the label does
+ * not make an object someone else's; it is drift, and repaired).
+ */
+export const isOurs = (o: ObservedObject): boolean => isManaged(o) || (o.fieldManagers ?? []).includes(MANAGED_BY);
+
+/** A merge patch that removes what other managers added to an object of ours, or undefined when there is none. */
+export function foreignFieldsPatch(desired: K8sObject, observed: ObservedObject): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  let any = false;
+  for (const path of observed.foreignFields ?? []) {
+    const keys = path.split('.');
+    // Label and annotation keys contain dots: everything after metadata.labels. is one key.
+    const parts = keys[0] === 'metadata' ? [keys[0], keys[1] ?? '', keys.slice(2).join('.')] : keys;
+    const want = valueAt(desired, parts);
+    const have = valueAt(observed, parts);
+    if (want !== undefined && containsAll(have, want) && containsAll(want, have)) continue; // same value: harmless
+    if (want !== undefined && !Array.isArray(want)) continue; // a differing value: the apply sets it back
+    setAt(patch, parts, want === undefined ? null : want);
+    any = true;
+  }
+  return any ? patch : undefined;
+}
+
+function valueAt(o: unknown, path: string[]): unknown {
+  let cur = o;
+  for (const key of path) {
+    if (!isRecord(cur)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+function setAt(o: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = o;
+  path.slice(0, -1).forEach((key) => {
+    if (!isRecord(cur[key])) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  });
+  cur[path[path.length - 1] as string] = value;
 }
 
 export interface Conflict {
@@ -62,6 +108,7 @@ export function containsAll(have: unknown, want: unknown): boolean {
 
 function inSync(desired: K8sObject, observed: ObservedObject): boolean {
   return (
+    foreignFieldsPatch(desired, observed) === undefined &&
     containsAll(observed.spec, desired.spec) &&
     containsAll(observed.metadata.labels ?? {}, desired.metadata.labels ?? {}) &&
     containsAll(observed.metadata.annotations ?? {}, desired.metadata.annotations ?? {})
@@ -89,7 +136,7 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
     const id = objectId(d);
     desiredIds.add(id);
     const o = byId.get(id);
-    if (o && !isManaged(o)) {
+    if (o && !isOurs(o)) {
       plan.conflicts.push({
         object: d,
         reason: `${d.kind} "${d.metadata.name}" exists and is not managed by gatewright`,
@@ -100,7 +147,7 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
     (isConstraint(d) ? plan.applyConstraints : plan.applyFirst).push(d);
   }
 
-  const kept = observed.filter((o) => isManaged(o) && !desiredIds.has(objectId(o)) && frozen.has(ownerKey(o)));
+  const kept = observed.filter((o) => isOurs(o) && !desiredIds.has(objectId(o)) && frozen.has(ownerKey(o)));
   const keptKinds = new Set(kept.filter(isConstraint).map((c) => c.kind));
   const stale = observed.filter(
     (o) =>

@@ -26,6 +26,7 @@ import type { ClusterWriter } from './kube-client.js';
 import { KubeApiError } from './kube-http.js';
 import {
   decide,
+  foreignFieldsPatch,
   isConstraint,
   isManaged,
   objectId,
@@ -67,10 +68,10 @@ const INPUTS: ResourceSpec[] = [
  * as a conflict rather than taken over.
  */
 const OWNED: ResourceSpec[] = [
-  { apiVersion: TEMPLATE_API_VERSION, kind: 'ConstraintTemplate', status: gatekeeperStatus },
-  { apiVersion: SYNCSET_API, kind: 'SyncSet', optional: true },
-  { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicy' },
-  { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicyBinding' },
+  { apiVersion: TEMPLATE_API_VERSION, kind: 'ConstraintTemplate', status: gatekeeperStatus, fieldOwners: true },
+  { apiVersion: SYNCSET_API, kind: 'SyncSet', optional: true, fieldOwners: true },
+  { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicy', fieldOwners: true },
+  { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicyBinding', fieldOwners: true },
 ];
 
 export interface ReconcileOutcome {
@@ -268,6 +269,7 @@ export class Reconciler {
   ): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'> & { notReady: number }> {
     const outcome = { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
     const limit = limiter(this.maxInFlight);
+    const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
     const applyOne = async (object: K8sObject) => {
       const id = objectId(object);
       const fingerprint = canonicalJson(object);
@@ -276,6 +278,16 @@ export class Reconciler {
       // retry (REJECTED_RETRY_MS) sends it again.
       if (known && known.fingerprint === fingerprint && this.now().getTime() - known.at < REJECTED_RETRY_MS) return;
       try {
+        // Fields another manager added stay through a server-side apply: remove them first (drift repair).
+        const observed = observedById.get(id);
+        const removal = observed ? foreignFieldsPatch(object, observed) : undefined;
+        if (removal) {
+          await limit(() => this.client.mergePatch(object, removal, FIELD_MANAGER));
+          this.opts.log.info('removed fields another manager set', {
+            object: ref(object),
+            fields: observed?.foreignFields,
+          });
+        }
         const applied = await limit(() => this.client.apply(object, FIELD_MANAGER));
         this.rejected.delete(id);
         this.remember(object, applied);

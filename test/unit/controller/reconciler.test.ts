@@ -74,6 +74,10 @@ class FakeCluster implements ClusterWriter {
     return structuredClone(stored) as unknown as T;
   }
 
+  async mergePatch(obj: { kind: string; metadata: { name: string } }): Promise<void> {
+    this.calls.push(`patch ${obj.kind}/${obj.metadata.name}`);
+  }
+
   async delete(apiVersion: string, kind: string, name: string): Promise<void> {
     this.calls.push(`delete ${kind}/${name}`);
     this.store.delete(`${apiVersion}/${kind}/${name}`);
