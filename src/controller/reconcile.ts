@@ -20,6 +20,7 @@ import {
   type K8sObject,
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import { formatError, validateObject } from '../api/validate.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { gatekeeperStatus, strip, type CacheReader, type ResourceSpec } from './cache.js';
 import type { ClusterWriter } from './kube-client.js';
@@ -53,13 +54,17 @@ const SYNCSET_API = 'syncset.gatekeeper.sh/v1alpha1';
 
 /** Keeps the whole status of a policy: the previous status is an input of the next one. */
 const wholeStatus = (s: Record<string, unknown>) => s;
-const messageOnly = (s: Record<string, unknown>) => (s.message !== undefined ? { message: s.message } : {});
+/** The module config's status: its message, and the last valid settings (what is in force while the spec is invalid). */
+const moduleConfigStatus = (s: Record<string, unknown>) => ({
+  ...(s.message !== undefined ? { message: s.message } : {}),
+  ...(s.appliedSettings !== undefined ? { appliedSettings: s.appliedSettings } : {}),
+});
 
 /** The inputs: policies, the module config, namespaces (labels only). */
 const INPUTS: ResourceSpec[] = [
   { apiVersion: POLICY_API, kind: 'SecurityPolicy', status: wholeStatus },
   { apiVersion: POLICY_API, kind: 'OperationPolicy', status: wholeStatus },
-  { apiVersion: POLICY_API, kind: 'ModuleConfig', status: messageOnly },
+  { apiVersion: POLICY_API, kind: 'ModuleConfig', status: moduleConfigStatus },
   { apiVersion: 'v1', kind: 'Namespace', spec: false },
 ];
 /**
@@ -126,6 +131,8 @@ interface PolicyObject extends ObservedObject {
 interface Gathered {
   policies: PolicyObject[];
   moduleConfig: ObservedObject | undefined;
+  /** The module config's own validation errors (the settings in force may be the last valid ones instead). */
+  settingsErrors: string[];
   desired: CompileResult;
   observed: ObservedObject[];
   view: GatekeeperView & { templates: Map<string, ObservedObject>; constraints: Map<string, ObservedObject> };
@@ -211,7 +218,17 @@ export class Reconciler {
       name: n.metadata.name,
       labels: n.metadata.labels ?? {},
     }));
-    const desired = compile({ policies, moduleConfig, namespaces, library: this.opts.library }, this.memo);
+    // Invalid module settings: the last valid ones stay in force (kept in the ModuleConfig's status, so a restart
+    // knows them too), and everything else — new policies, drift repair — goes on. Never valid: nothing changes.
+    const settingsErrors = moduleConfig ? validateObject(moduleConfig).map(formatError) : [];
+    const lastValid = parseSettings(
+      (moduleConfig?.status as { appliedSettings?: unknown } | undefined)?.appliedSettings,
+    );
+    const inForce =
+      moduleConfig && settingsErrors.length > 0 && lastValid !== undefined
+        ? { ...moduleConfig, spec: { ...moduleConfig.spec, settings: lastValid } }
+        : moduleConfig;
+    const desired = compile({ policies, moduleConfig: inForce, namespaces, library: this.opts.library }, this.memo);
 
     const templateList = read(TEMPLATE_API_VERSION, 'ConstraintTemplate');
     const installed = templateList !== undefined;
@@ -238,6 +255,7 @@ export class Reconciler {
     return {
       policies,
       moduleConfig,
+      settingsErrors,
       desired,
       observed,
       view: { installed, templates, constraints },
@@ -328,7 +346,7 @@ export class Reconciler {
     await Promise.all(
       d.prune.filter((o) => !isConstraint(o)).map((o) => limit(() => this.pruneOne(o)).then(() => outcome.pruned++)),
     );
-    if (g.moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g.desired);
+    if (g.moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g);
     // Forget rejections of objects no longer desired.
     const desiredIds = new Set(g.desired.objects.map(objectId));
     for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
@@ -477,21 +495,41 @@ export class Reconciler {
     }
   }
 
-  private async writeModuleConfigStatus(moduleConfig: ObservedObject, result: CompileResult): Promise<number> {
-    const errors = result.invalid.get(MODULE_CONFIG_KEY);
-    const message = errors ? `invalid settings, nothing changed until they are fixed: ${capList(errors, '; ')}` : '';
-    const current = (moduleConfig.status as { message?: string } | undefined)?.message ?? '';
-    if (current === message) return 0;
+  private async writeModuleConfigStatus(moduleConfig: ObservedObject, g: Gathered): Promise<number> {
+    const errors = g.settingsErrors;
+    const previous = (moduleConfig.status ?? {}) as { message?: string; appliedSettings?: unknown };
+    const frozen = g.desired.invalid.has(MODULE_CONFIG_KEY);
+    const message =
+      errors.length === 0
+        ? ''
+        : frozen
+          ? `invalid settings, nothing changed until they are fixed: ${capList(errors, '; ')}`
+          : `invalid settings; the last valid settings stay in force until they are fixed: ${capList(errors, '; ')}`;
+    // As one JSON string: a merge patch would merge an object into the old one, keeping settings since removed.
+    const settings = canonicalJson((moduleConfig.spec as { settings?: unknown } | undefined)?.settings ?? {});
+    const status = {
+      message,
+      ...(errors.length === 0
+        ? { appliedSettings: settings }
+        : previous.appliedSettings !== undefined
+          ? { appliedSettings: previous.appliedSettings }
+          : {}),
+    };
+    if (
+      canonicalJson({ message: previous.message ?? '', appliedSettings: previous.appliedSettings }) ===
+      canonicalJson({ appliedSettings: undefined, ...status })
+    )
+      return 0;
     const stored = await this.client.mergePatchStatus(
       moduleConfig.apiVersion,
       'ModuleConfig',
       moduleConfig.metadata.name,
-      { message },
+      status,
     );
     this.remember(moduleConfig, {
       ...moduleConfig,
       metadata: { ...moduleConfig.metadata, resourceVersion: stored.metadata.resourceVersion },
-      status: { message },
+      status,
     } as K8sObject);
     return 1;
   }
@@ -582,6 +620,16 @@ function newer(a: ObservedObject, b: ObservedObject): boolean {
   const rb = b.metadata.resourceVersion;
   if (!ra || !rb || !/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
   return BigInt(ra) > BigInt(rb);
+}
+
+/** The last valid settings as stored in the ModuleConfig's status (a JSON string), or undefined. */
+function parseSettings(stored: unknown): unknown {
+  if (typeof stored !== 'string') return undefined;
+  try {
+    return JSON.parse(stored) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function managedCounts(desired: CompileResult, d: Decision): ManagedCounts {

@@ -687,7 +687,7 @@ describe('changes converge', () => {
     expect(condition(await policyStatus('SecurityPolicy', 'mypolicy'), 'Valid')?.status).toBe('True');
   });
 
-  test('invalid module settings are reported on the ModuleConfig and change nothing', async () => {
+  test('invalid module settings are reported on the ModuleConfig; the last valid ones stay in force, the rest goes on', async () => {
     const countBefore = (
       await client.request(
         'GET',
@@ -706,10 +706,23 @@ describe('changes converge', () => {
     expect([outcome.applied, outcome.pruned]).toEqual([0, 0]);
     const stored = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');
     expect((stored?.status as { message?: string }).message).toMatch(
-      /^invalid settings, nothing changed until they are fixed: .*spec\.settings\.podSecurityStandards\.defaultPolicy: Unsupported value: "Strict"/,
+      /^invalid settings; the last valid settings stay in force until they are fixed: .*spec\.settings\.podSecurityStandards\.defaultPolicy: Unsupported value: "Strict"/,
     );
     const root = pod('root', RESTRICTED_NS, { securityContext: { runAsUser: 0 } });
     expect((await dryRunCreate(root)).status).toBe(403);
+    // Other policies stay valid, and a new one is enforced meanwhile.
+    expect(condition(await policyStatus('SecurityPolicy', 'mypolicy'), 'Valid')?.status).toBe('True');
+    const fresh = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'OperationPolicy',
+      metadata: { name: 'gw-op-while-mc-invalid' },
+      spec: { policies: { priorityClassNames: ['a'] }, match: { namespaceSelector: { matchNames: [PRIVILEGED_NS] } } },
+    };
+    await client.apply(fresh as unknown as KubeObject);
+    await converge();
+    expect(condition(await policyStatus('OperationPolicy', 'gw-op-while-mc-invalid'), 'Ready')?.status).toBe('True');
+    expect((await dryRunCreate(pod('prio-mc', PRIVILEGED_NS, { priorityClassName: 'b' }))).status).toBe(403);
+    await client.delete(fresh as unknown as KubeObject);
     await client.apply({ ...mc, spec: { version: 1, settings: {} } } as unknown as KubeObject);
     await converge();
     const fixed = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');

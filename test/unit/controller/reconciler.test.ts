@@ -356,4 +356,40 @@ describe('Reconciler', () => {
       reason: 'StatusWriteFailed',
     });
   });
+
+  it('invalid module settings: the last valid ones (kept in the ModuleConfig status) stay in force; policies go on', async () => {
+    const { cluster, reconciler } = setUp();
+    const mc = cluster.create_({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Restricted' } } },
+    });
+    cluster.deliver();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    cluster.deliver();
+    const stored = cluster.store.get('deckhouse.io/v1alpha1/ModuleConfig/admission-policy-engine') as ObservedObject;
+    expect(stored.status).toEqual({
+      message: '',
+      appliedSettings: '{"podSecurityStandards":{"defaultPolicy":"Restricted"}}',
+    });
+    stored.spec = { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } };
+    stored.metadata.resourceVersion = '99999';
+    cluster.deliver();
+    cluster.writes();
+    await reconciler.reconcile();
+    const writes = cluster.writes();
+    expect(writes.filter((w) => w.startsWith('delete'))).toEqual([]);
+    expect(writes.filter((w) => /^apply D8/.test(w))).toEqual([]);
+    expect(
+      (cluster.store.get(`deckhouse.io/v1alpha1/ModuleConfig/${mc.metadata.name}`)?.status as { message: string })
+        .message,
+    ).toMatch(
+      /^invalid settings; the last valid settings stay in force until they are fixed: .*defaultPolicy: Unsupported value: "Strict"/,
+    );
+    expect(cluster.statusOf('OperationPolicy', 'op')?.conditions.find((c) => c.type === 'Valid')?.status).toBe('True');
+  });
 });
