@@ -469,8 +469,10 @@ export class Reconciler {
       const before = previous?.conditions?.find((c) => c.type === type);
       const after = status.conditions.find((c) => c.type === type);
       if (!after || (before && before.status === after.status && before.reason === after.reason)) continue;
-      // A policy still waiting for Gatekeeper is not news; its Ready=True is.
-      if (type === 'Ready' && !before && after.reason === 'Progressing') continue;
+      // A first status is not a transition: a new policy that is valid and waiting for Gatekeeper is not news (at
+      // scale those Events would cost as many writes as the constraints); its Ready=True, or an invalid spec, is.
+      if (!before && after.status === 'True' && type === 'Valid') continue;
+      if (!before && type === 'Ready' && after.reason === 'Progressing') continue;
       const now = this.now().toISOString();
       await limit(() =>
         this.client.create({
