@@ -152,6 +152,7 @@ export class Reconciler {
    */
   private readonly written = new Map<string, ObservedObject>();
   private readonly deleted = new Set<string>();
+  private writtenIndex: Map<string, ObservedObject[]> | undefined;
   /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
   private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
 
@@ -208,6 +209,7 @@ export class Reconciler {
   }
 
   private gather(): Gathered {
+    this.writtenIndex = undefined;
     const read = (apiVersion: string, kind: string) =>
       this.fresh(this.cache.list({ apiVersion, kind }), apiVersion, kind);
     const security = read(POLICY_API, 'SecurityPolicy') ?? [];
@@ -447,16 +449,17 @@ export class Reconciler {
 
   /** Constraints as this pass left them: what the caches hold, with this pass's applies on top. */
   private viewWithWrites(view: Gathered['view']): GatekeeperView {
-    let constraints: Map<string, ObservedObject> | undefined;
-    for (const w of this.written.values()) {
-      if (!isConstraint(w)) continue;
-      const key = `${w.kind}/${w.metadata.name}`;
-      const cached = view.constraints.get(key);
-      if (cached && !newer(w, cached)) continue;
-      constraints ??= new Map(view.constraints);
-      constraints.set(key, w);
-    }
-    return constraints ? { ...view, constraints } : view;
+    // A lookup, not a copy: statuses are built per policy, and copying every constraint each time is quadratic.
+    const written = this.written;
+    const constraints = {
+      get(key: string): ObservedObject | undefined {
+        const cached = view.constraints.get(key);
+        const slash = key.indexOf('/');
+        const w = written.get(`constraints.gatekeeper.sh/${key.slice(0, slash)}//${key.slice(slash + 1)}`);
+        return w && (!cached || newer(w, cached)) ? w : cached;
+      },
+    } as ReadonlyMap<string, ObservedObject>;
+    return { ...view, constraints };
   }
 
   private async emitTransitionEvents(
@@ -561,10 +564,22 @@ export class Reconciler {
       const w = this.written.get(id);
       out.push(w && newer(w, item) ? w : item);
     }
-    for (const [id, w] of this.written) {
-      if (w.apiVersion === apiVersion && w.kind === kind && !seen.has(id)) out.push(w);
-    }
+    for (const w of this.writtenOf(apiVersion, kind)) if (!seen.has(objectId(w))) out.push(w);
     return out;
+  }
+
+  /** Remembered writes of one resource (indexed once per pass). */
+  private writtenOf(apiVersion: string, kind: string): ObservedObject[] {
+    if (this.writtenIndex === undefined) {
+      this.writtenIndex = new Map();
+      for (const w of this.written.values()) {
+        const key = `${w.apiVersion}/${w.kind}`;
+        const list = this.writtenIndex.get(key);
+        if (list) list.push(w);
+        else this.writtenIndex.set(key, [w]);
+      }
+    }
+    return this.writtenIndex.get(`${apiVersion}/${kind}`) ?? [];
   }
 
   /** Drops remembered writes the caches have caught up with. */
