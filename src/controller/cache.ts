@@ -31,6 +31,8 @@ export const resourceKey = (r: { apiVersion: string; kind: string }): string => 
 /** Read side of the caches, as a pass sees it: the objects of a resource, or undefined when it is not synced/served. */
 export interface CacheReader {
   list(resource: { apiVersion: string; kind: string }): ObservedObject[] | undefined;
+  /** The last resourceVersion the resource's cache has seen (list, event or bookmark), if known. */
+  resourceVersion?(resource: { apiVersion: string; kind: string }): string | undefined;
 }
 
 /** gatewright's field manager: fields it set are its own; anyone else's are drift on an object it manages. */
@@ -173,6 +175,10 @@ export class ClusterCache implements CacheReader {
     return entry.watcher.list();
   }
 
+  resourceVersion(resource: { apiVersion: string; kind: string }): string | undefined {
+    return this.watchers.get(resourceKey(resource))?.watcher.resourceVersion;
+  }
+
   /**
    * Every required (not optional) cache has completed its first list, or its resource is not served at all (no
    * Gatekeeper: the pass reports that rather than waiting for it).
@@ -197,6 +203,12 @@ export class ClusterCache implements CacheReader {
 /** A cache filled by hand: for unit tests of the reconciler, and anywhere a pass runs on known objects. */
 export class StaticCache implements CacheReader {
   private readonly objects = new Map<string, Map<string, ObservedObject>>();
+  /** What resourceVersion() answers for every resource (a test sets it as its "watch" delivers events). */
+  version: string | undefined;
+
+  resourceVersion(): string | undefined {
+    return this.version;
+  }
 
   /** Declares a resource as served (and synced), even with no objects. */
   serve(resource: { apiVersion: string; kind: string }): this {

@@ -33,7 +33,7 @@ type Identified = { apiVersion: string; kind: string; metadata: { name: string; 
 /** The writes a reconcile pass makes; reads come from the watch caches. KubeClient is the real one. */
 export interface ClusterWriter {
   /** Server-side apply; resolves with the object as stored. */
-  apply<T extends Identified>(obj: T, fieldManager: string): Promise<T>;
+  apply<T extends Identified>(obj: T, fieldManager: string, force?: boolean): Promise<T>;
   delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void>;
   /** Merge-patches the status subresource; resolves with the object as stored. */
   mergePatchStatus(
@@ -156,12 +156,13 @@ export class KubeClient implements ClusterWriter {
   }
 
   /** Server-side apply under one field manager, taking over fields other managers hold. */
-  async apply<T extends Identified>(obj: T, fieldManager: string): Promise<T> {
+  /** Server-side apply; `force` (default) takes over fields other managers hold, else their conflict is a 409. */
+  async apply<T extends Identified>(obj: T, fieldManager: string, force = true): Promise<T> {
     const path = resourcePath(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
     this.onWrite('apply', obj.kind);
     const res = await this.request(
       'PATCH',
-      `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
+      `${path}?fieldManager=${encodeURIComponent(fieldManager)}${force ? '&force=true' : ''}`,
       obj,
       'application/apply-patch+yaml',
     );

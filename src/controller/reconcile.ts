@@ -209,6 +209,7 @@ export class Reconciler {
   }
 
   private gather(): Gathered {
+    this.forgetCaughtUp();
     this.writtenIndex = undefined;
     const read = (apiVersion: string, kind: string) =>
       this.fresh(this.cache.list({ apiVersion, kind }), apiVersion, kind);
@@ -253,7 +254,6 @@ export class Reconciler {
       }
     }
     for (const r of OWNED.slice(1)) observed.push(...(read(r.apiVersion, r.kind) ?? []));
-    this.forgetCaughtUp();
     return {
       policies,
       moduleConfig,
@@ -290,6 +290,7 @@ export class Reconciler {
     const outcome = { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
     const limit = limiter(this.maxInFlight);
     const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
+    const lateConflicts = new Map<string, string[]>();
     const applyOne = async (object: K8sObject) => {
       const id = objectId(object);
       const fingerprint = canonicalJson(object);
@@ -308,7 +309,9 @@ export class Reconciler {
             fields: observed?.foreignFields,
           });
         }
-        const applied = await limit(() => this.client.apply(object, FIELD_MANAGER));
+        // Not in the cache: a create. Without force, so that an object someone made a moment ago (the watch has not
+        // told us yet) answers 409 and is reported as a conflict instead of being taken over.
+        const applied = await limit(() => this.client.apply(object, FIELD_MANAGER, observed !== undefined));
         this.rejected.delete(id);
         this.remember(object, applied);
         outcome.applied++;
@@ -316,6 +319,13 @@ export class Reconciler {
       } catch (err) {
         // Rejected (webhook, CRD schema, quota): only the policy it came from is affected; it reports the reason.
         if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
+        if (err.code === 409) {
+          const owner = ownerKey(object);
+          const reason = `${object.kind} "${object.metadata.name}" exists and is not managed by gatewright`;
+          lateConflicts.set(owner, [...(lateConflicts.get(owner) ?? []), reason]);
+          this.opts.log.warn('name conflict', { object: ref(object), reason });
+          return;
+        }
         this.rejected.set(id, {
           fingerprint,
           message: `${object.kind} "${object.metadata.name}": ${err.message}`,
@@ -328,7 +338,7 @@ export class Reconciler {
     await Promise.all(d.applyFirst.map(applyOne));
 
     const report = async (policy: PolicyObject) => {
-      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit);
+      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts);
       if (written) outcome.statusWrites++;
       if (!ready) outcome.notReady++;
     };
@@ -386,17 +396,21 @@ export class Reconciler {
     g: Gathered,
     d: Decision,
     limit: Limiter,
+    lateConflicts: ReadonlyMap<string, string[]>,
   ): Promise<{ written: boolean; ready: boolean }> {
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
-    const conflicts = d.conflicts
-      .filter(
-        (c) =>
-          c.object.metadata.labels?.[OWNER_KIND_LABEL] === kind &&
-          c.object.metadata.labels?.[OWNER_NAME_LABEL] === policy.metadata.name,
-      )
-      .map((c) => c.reason);
+    const conflicts = [
+      ...d.conflicts
+        .filter(
+          (c) =>
+            c.object.metadata.labels?.[OWNER_KIND_LABEL] === kind &&
+            c.object.metadata.labels?.[OWNER_NAME_LABEL] === policy.metadata.name,
+        )
+        .map((c) => c.reason),
+      ...(lateConflicts.get(key) ?? []),
+    ];
     const invalidErrors = g.desired.invalid.get(key) ?? g.desired.invalid.get(MODULE_CONFIG_KEY);
     const status = buildPolicyStatus({
       generation: policy.metadata.generation ?? 0,
@@ -597,6 +611,12 @@ export class Reconciler {
     for (const [id, w] of this.written) {
       const cached = cachedOf(w);
       if (cached && !newer(w, cached)) this.written.delete(id);
+      else if (!cached) {
+        // Not in the cache although its watch has seen our write's version: deleted since. Forget it.
+        const seen = this.cache.resourceVersion?.(w);
+        if (seen !== undefined && !newer(w, { ...w, metadata: { ...w.metadata, resourceVersion: seen } }))
+          this.written.delete(id);
+      }
     }
     for (const id of this.deleted) {
       const [, kind] = id.split('/');

@@ -51,7 +51,7 @@ async function settle(): Promise<void> {
   const started = Date.now();
   for (;;) {
     const now = Date.now();
-    if (cache.synced() && now - lastCacheChange >= 300 && now - started >= 300) return;
+    if (cache.synced() && now - lastCacheChange >= 1000 && now - started >= 1000) return;
     if (now - started > 30_000) throw new Error('the caches did not settle');
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -51,7 +51,16 @@ class FakeCluster implements ClusterWriter {
   /** Objects the fake API server answers 422 to, by `Kind/name`. */
   readonly rejects = new Set<string>();
 
-  async apply<T extends { apiVersion: string; kind: string; metadata: { name: string } }>(obj: T): Promise<T> {
+  async apply<T extends { apiVersion: string; kind: string; metadata: { name: string } }>(
+    obj: T,
+    _fieldManager?: string,
+    force = true,
+  ): Promise<T> {
+    const existing = this.store.get(id(obj));
+    if (!force && existing && existing.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'gatewright') {
+      this.calls.push(`conflict ${obj.kind}/${obj.metadata.name}`);
+      throw new KubeApiError(409, 'Conflict', `apply ${obj.kind} ${obj.metadata.name}: HTTP 409: conflict`);
+    }
     this.calls.push(`apply ${obj.kind}/${obj.metadata.name}`);
     if (this.rejects.has(`${obj.kind}/${obj.metadata.name}`))
       throw new KubeApiError(
@@ -99,6 +108,7 @@ class FakeCluster implements ClusterWriter {
 
   /** The watches catch up: the cache holds what the store holds. */
   deliver(): void {
+    this.cache.version = String(this.rv);
     for (const o of this.store.values()) {
       this.cache.put(structuredClone(o));
       this.resources.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
@@ -391,5 +401,40 @@ describe('Reconciler', () => {
       /^invalid settings; the last valid settings stay in force until they are fixed: .*defaultPolicy: Unsupported value: "Strict"/,
     );
     expect(cluster.statusOf('OperationPolicy', 'op')?.conditions.find((c) => c.type === 'Valid')?.status).toBe('True');
+  });
+
+  it("a policy deleted after its status was written is not brought back from the pass's own writes", async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    cluster.store.delete('deckhouse.io/v1alpha1/OperationPolicy/op');
+    cluster.deliver();
+    cluster.writes();
+    await reconciler.reconcile();
+    const writes = cluster.writes();
+    expect(writes).toContain('delete D8AllowedRepos/op');
+    expect(writes).not.toContain('status OperationPolicy/op');
+  });
+
+  it('an object someone created a moment ago (not in the cache yet) is not taken over: a create does not force', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    cluster.create_({
+      apiVersion: CONSTRAINTS,
+      kind: 'D8AllowedRepos',
+      metadata: { name: 'op', labels: { owner: 'platform-team' } },
+      spec: { enforcementAction: 'dryrun' },
+    });
+    // No deliver(): the cache has not seen it.
+    await reconciler.reconcile();
+    expect(cluster.writes()).toContain('conflict D8AllowedRepos/op');
+    expect(cluster.store.get(`${CONSTRAINTS}/D8AllowedRepos/op`)?.spec).toEqual({ enforcementAction: 'dryrun' });
+    expect(cluster.statusOf('OperationPolicy', 'op')?.conditions.find((c) => c.type === 'Degraded')).toMatchObject({
+      reason: 'NameConflict',
+    });
   });
 });
