@@ -32,6 +32,7 @@ import {
 import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
+import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
 
 /** Constraint kind → its ConstraintTemplate. */
 export type TemplateLibrary = ReadonlyMap<string, K8sObject>;
@@ -43,6 +44,8 @@ export interface CompilerInput {
   moduleConfig?: unknown;
   namespaces: NamespaceInfo[];
   library: TemplateLibrary;
+  /** gatewright's image signature provider, for verifyImageSignatures; without it those images are denied. */
+  imageSignatureProvider?: ImageSignatureProvider;
 }
 
 export interface EffectiveSettings {
@@ -89,7 +92,9 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
   const constraints: K8sObject[] = [];
   const policies = new Map<string, PolicyResult>();
   const podKinds = workloadKinds(settings.controllerValidation);
-  const settingsKey = memo ? canonicalJson([settings.exemptNamespaces, podKinds]) : '';
+  const settingsKey = memo
+    ? canonicalJson([settings.exemptNamespaces, podKinds, input.imageSignatureProvider ?? null])
+    : '';
   // SecurityPolicies first, then OperationPolicies, by name within: the order the result lists them in.
   const ordered = [...byKey].sort(
     ([a], [b]) =>
@@ -105,8 +110,8 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
     } else {
       const doc = docs[0] as Record<string, unknown>;
       compiled = memo
-        ? memo.get(doc, settingsKey, () => compilePolicyDoc(doc, settings, podKinds))
-        : compilePolicyDoc(doc, settings, podKinds);
+        ? memo.get(doc, settingsKey, () => compilePolicyDoc(doc, settings, podKinds, input.imageSignatureProvider))
+        : compilePolicyDoc(doc, settings, podKinds, input.imageSignatureProvider);
     }
     if (compiled.errors) invalid.set(key, compiled.errors);
     else if (compiled.result) {
@@ -156,7 +161,18 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
-  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard].sort(byIdentity);
+  const provider = providerObject(
+    constraints,
+    input.imageSignatureProvider,
+    ownerLabels('Library', 'image-signatures'),
+  );
+  const objects = [
+    ...templates,
+    ...constraints,
+    ...(syncSet ? [syncSet] : []),
+    ...(provider ? [withHash(provider)] : []),
+    ...guard,
+  ].sort(byIdentity);
   return { objects, policies, invalid };
 }
 
@@ -175,6 +191,7 @@ export function compilePolicyDoc(
   doc: Record<string, unknown>,
   settings: EffectiveSettings,
   podKinds: ReturnType<typeof workloadKinds>,
+  imageSignatureProvider?: ImageSignatureProvider,
 ): CompiledPolicy & { constraints: K8sObject[] } {
   const errors = validateObject(doc).map(formatError);
   if (errors.length > 0) return { errors, constraints: [] };
@@ -185,7 +202,9 @@ export function compilePolicyDoc(
       ? planSecurityChecks((policy as SecurityPolicy).spec.policies)
       : planOperationChecks((policy as OperationPolicy).spec.policies);
   const unsupported =
-    ownerKind === 'SecurityPolicy' ? unsupportedSecurityFields((policy as SecurityPolicy).spec.policies) : [];
+    ownerKind === 'SecurityPolicy'
+      ? unsupportedSecurityFields((policy as SecurityPolicy).spec.policies, imageSignatureProvider)
+      : [];
   const name = policy.metadata.name;
   const action = lower(policy.spec.enforcementAction);
   // SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not.

@@ -23,6 +23,7 @@ import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { formatError, validateObject } from '../api/validate.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { gatekeeperStatus, strip, type CacheReader, type ResourceSpec } from './cache.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 import type { ClusterWriter } from './kube-client.js';
 import { KubeApiError } from './kube-http.js';
 import {
@@ -51,6 +52,7 @@ export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
 const POLICY_API = 'deckhouse.io/v1alpha1';
 const ADMISSION_API = 'admissionregistration.k8s.io/v1';
 const SYNCSET_API = 'syncset.gatekeeper.sh/v1alpha1';
+const PROVIDER_API = 'externaldata.gatekeeper.sh/v1beta1';
 
 /** Keeps the whole status of a policy: the previous status is an input of the next one. */
 const wholeStatus = (s: Record<string, unknown>) => s;
@@ -77,6 +79,7 @@ const OWNED: ResourceSpec[] = [
   { apiVersion: SYNCSET_API, kind: 'SyncSet', optional: true, fieldOwners: true },
   { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicy', fieldOwners: true },
   { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicyBinding', fieldOwners: true },
+  { apiVersion: PROVIDER_API, kind: 'Provider', optional: true, fieldOwners: true },
 ];
 
 export interface ReconcileOutcome {
@@ -117,6 +120,8 @@ export interface ReconcilerOptions {
   onBacklog?: (backlog: Backlog) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
+  /** gatewright's image signature provider, passed to the compiler (verifyImageSignatures). */
+  imageSignatureProvider?: ImageSignatureProvider;
   /** Requests in flight at once while acting (the client's QPS limit applies on top). Default 8 (measured). */
   maxInFlight?: number;
   /** Constraints applied per pass at most (see decide()). Default 200. */
@@ -231,7 +236,16 @@ export class Reconciler {
       moduleConfig && settingsErrors.length > 0 && lastValid !== undefined
         ? { ...moduleConfig, spec: { ...moduleConfig.spec, settings: lastValid } }
         : moduleConfig;
-    const desired = compile({ policies, moduleConfig: inForce, namespaces, library: this.opts.library }, this.memo);
+    const desired = compile(
+      {
+        policies,
+        moduleConfig: inForce,
+        namespaces,
+        library: this.opts.library,
+        ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
+      },
+      this.memo,
+    );
 
     const templateList = read(TEMPLATE_API_VERSION, 'ConstraintTemplate');
     const installed = templateList !== undefined;
@@ -621,7 +635,7 @@ export class Reconciler {
     for (const id of this.deleted) {
       const [, kind] = id.split('/');
       const group = id.split('/')[0] ?? '';
-      const apiVersion = [TEMPLATE_API_VERSION, CONSTRAINT_API_VERSION, SYNCSET_API, ADMISSION_API].find(
+      const apiVersion = [TEMPLATE_API_VERSION, CONSTRAINT_API_VERSION, SYNCSET_API, ADMISSION_API, PROVIDER_API].find(
         (v) => v.split('/')[0] === group,
       );
       if (!apiVersion || !kind) {

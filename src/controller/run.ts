@@ -12,6 +12,7 @@ import { OperatorMetrics, type WriteVerb } from './metrics.js';
 import { OpsServer } from './ops-server.js';
 import { Reconciler } from './reconcile.js';
 import { WorkQueue } from './workqueue.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 
 export interface RunOptions {
   templatesDir: string;
@@ -29,6 +30,8 @@ export interface RunOptions {
   burst?: number;
   /** API requests in flight at once while a pass acts. */
   maxInFlight?: number;
+  /** gatewright's image signature provider (verifyImageSignatures): its HTTPS URL and serving CA. */
+  imageSignatureProvider?: ImageSignatureProvider;
 }
 
 const KEY = 'cluster';
@@ -67,6 +70,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     library: loadLibrary(opts.templatesDir),
     log,
     ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.imageSignatureProvider ? { imageSignatureProvider: opts.imageSignatureProvider } : {}),
     onBacklog: (b) => {
       metrics.backlog.set({ stage: 'to_apply' }, b.toApply);
       metrics.backlog.set({ stage: 'not_enforced' }, b.notEnforced);

@@ -26,6 +26,11 @@ export async function removeManagedObjects(client: KubeTestClient): Promise<void
     kind: 'SyncSet',
     metadata: { name: 'gatewright' },
   });
+  await client.delete({
+    apiVersion: 'externaldata.gatekeeper.sh/v1beta1',
+    kind: 'Provider',
+    metadata: { name: 'gatewright-image-signatures' },
+  });
   for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
     await client.delete({
       apiVersion: 'admissionregistration.k8s.io/v1',

@@ -184,6 +184,7 @@ describe('Reconciler', () => {
       'SyncSet',
       'ValidatingAdmissionPolicy',
       'ValidatingAdmissionPolicyBinding',
+      'Provider',
     ]);
     await reconciler.reconcile();
     const constraintKinds = reconciler
