@@ -1,103 +1,105 @@
-// `npm run bench`: compiles 1,000 SecurityPolicies, 1,000 OperationPolicies and 500 namespaces with the real template
-// library and prints wall time and peak memory. Targets on the 2-core reference machine: under 1 s, under 300 MB.
+// `make bench`: the compiler and `gatewright render` on the generator's policies with the real template library.
+// Prints wall times and memory; nothing is asserted (figures, not a timed test). Targets on the 2-core reference
+// machine: 1,000 + 1,000 policies and 500 namespaces compile in under 1 s and under 300 MB; `gatewright render` of the
+// same input under 1 s end to end.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { compile } from '../compiler/compile.js';
+import { CompileMemo, compile } from '../compiler/compile.js';
 import { loadLibrary } from '../library/load.js';
-import type { NamespaceInfo } from '../api/types.js';
+import { benchNamespaces, benchPolicies, namespaceObject } from './generate.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const COUNT = { security: 1000, operation: 1000, namespaces: 500 };
-
-function securityPolicy(i: number): unknown {
-  return {
-    apiVersion: 'deckhouse.io/v1alpha1',
-    kind: 'SecurityPolicy',
-    metadata: { name: `security-${i}` },
-    spec: {
-      enforcementAction: (['Deny', 'Warn', 'Dryrun'] as const)[i % 3],
-      policies: {
-        allowHostIPC: false,
-        allowHostNetwork: i % 2 === 0,
-        allowHostPID: false,
-        allowPrivileged: false,
-        allowPrivilegeEscalation: false,
-        allowedHostPorts: [{ min: 8000 + (i % 100), max: 9000 }],
-        allowedCapabilities: ['NET_BIND_SERVICE'],
-        requiredDropCapabilities: ['ALL'],
-        allowedAppArmor: ['runtime/default', 'localhost/*'],
-        allowedVolumes: ['configMap', 'secret', 'emptyDir', 'projected'],
-        allowedHostPaths: [{ pathPrefix: `/var/lib/app-${i}`, readOnly: true }],
-        allowedUnsafeSysctls: ['kernel.shm_rmid_forced'],
-        runAsUser: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 + i }] },
-        seccompProfiles: { allowedProfiles: ['RuntimeDefault', 'Localhost'], allowedLocalhostFiles: ['*'] },
-        seLinux: [{ type: 'container_t' }],
-        readOnlyRootFilesystem: true,
-      },
-      match: { namespaceSelector: { labelSelector: { matchLabels: { team: `team-${i % 50}` } } } },
-    },
-  };
-}
-
-function operationPolicy(i: number): unknown {
-  return {
-    apiVersion: 'deckhouse.io/v1alpha1',
-    kind: 'OperationPolicy',
-    metadata: { name: `operation-${i}` },
-    spec: {
-      policies: {
-        allowedRepos: [`registry-${i}.example.com`, 'registry.deckhouse.io'],
-        requiredResources: { limits: ['memory'], requests: ['cpu', 'memory'] },
-        disallowedImageTags: ['latest'],
-        requiredProbes: ['livenessProbe', 'readinessProbe'],
-        maxRevisionHistoryLimit: 3,
-        imagePullPolicy: 'Always',
-        priorityClassNames: ['production-high', 'production-low'],
-        checkHostNetworkDNSPolicy: true,
-        checkContainerDuplicates: true,
-        requiredLabels: {
-          labels: [{ key: 'app', allowedRegex: '^[a-z-]+$' }],
-          watchKinds: ['apps/Deployment', '/Pod'],
-        },
-      },
-      match: { namespaceSelector: { matchNames: [`team-${i % 50}-*`] } },
-    },
-  };
-}
-
-const namespaces: NamespaceInfo[] = Array.from({ length: COUNT.namespaces }, (_, i) => ({
-  name: `team-${i % 50}-ns-${i}`,
-  labels: {
-    team: `team-${i % 50}`,
-    'security.deckhouse.io/pod-policy': (['baseline', 'restricted', 'privileged'] as const)[i % 3] as string,
-    ...(i % 7 === 0 ? { 'security.deckhouse.io/pod-policy-action': 'warn' } : {}),
-  },
-}));
-
-const policies = [
-  ...Array.from({ length: COUNT.security }, (_, i) => securityPolicy(i)),
-  ...Array.from({ length: COUNT.operation }, (_, i) => operationPolicy(i)),
-];
 const library = loadLibrary(join(root, 'templates'));
 
-compile({ policies: policies.slice(0, 10), namespaces, library }); // warm the JIT and the ajv validators once
-const runs: number[] = [];
-let objects = 0;
-for (let run = 0; run < 5; run++) {
-  const start = performance.now();
-  const result = compile({ policies, namespaces, library });
-  runs.push(performance.now() - start);
-  objects = result.objects.length;
-  if (result.invalid.size > 0) throw new Error(`bench input is invalid: ${[...result.invalid.values()][0]?.[0]}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `median ${median(s).toFixed(0)} ms, min ${(s[0] as number).toFixed(0)} ms, max ${(s[s.length - 1] as number).toFixed(0)} ms (${s.length} runs)`;
+};
+
+function compileFigures(security: number, operation: number, namespaceCount: number, runs: number): void {
+  const policies = benchPolicies(security, operation);
+  const namespaces = benchNamespaces(namespaceCount);
+  compile({ policies: policies.slice(0, 10), namespaces, library }); // warm the JIT and the ajv validators once
+  const times: number[] = [];
+  let objects = 0;
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    const result = compile({ policies, namespaces, library });
+    times.push(performance.now() - start);
+    objects = result.objects.length;
+    if (result.invalid.size > 0) throw new Error(`bench input is invalid: ${[...result.invalid.values()][0]?.[0]}`);
+  }
+  // The controller's case: everything compiled once, then one policy edited (the memo recompiles only that one).
+  const memo = new CompileMemo();
+  compile({ policies, namespaces, library }, memo);
+  const edits: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const edited = [...policies];
+    const first = structuredClone(edited[0]) as { spec: { policies: { allowedHostPorts: unknown[] } } };
+    first.spec.policies.allowedHostPorts = [{ min: 8000 + run, max: 9000 }];
+    edited[0] = first as unknown as Record<string, unknown>;
+    const start = performance.now();
+    compile({ policies: edited, namespaces, library }, memo);
+    edits.push(performance.now() - start);
+  }
+  console.log(
+    `compile ${security.toLocaleString('en')} SecurityPolicies + ${operation.toLocaleString('en')} OperationPolicies + ${namespaceCount.toLocaleString('en')} namespaces → ${objects.toLocaleString('en')} objects`,
+  );
+  console.log(`  full compile:                 ${fmt(times)}`);
+  console.log(`  one policy edited (memo):     ${fmt(edits)}`);
+  console.log(`  peak RSS of this process so far: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
-runs.sort((a, b) => a - b);
-const peakMb = process.resourceUsage().maxRSS / 1024;
-console.log(
-  `input: ${COUNT.security} SecurityPolicies, ${COUNT.operation} OperationPolicies, ${COUNT.namespaces} namespaces`,
-);
-console.log(`output: ${objects} objects`);
-console.log(
-  `compile wall time: median ${(runs[2] as number).toFixed(0)} ms, min ${(runs[0] as number).toFixed(0)} ms, max ${(runs[4] as number).toFixed(0)} ms (5 runs)`,
-);
-console.log(`peak memory (max RSS of the process): ${peakMb.toFixed(0)} MB`);
+
+/** `gatewright render` as a user runs it: a new process, files in, manifests on stdout. */
+function renderFigures(security: number, operation: number, namespaceCount: number, runs: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewright-bench-'));
+  try {
+    const policiesFile = join(dir, 'policies.yaml');
+    const namespacesFile = join(dir, 'namespaces.yaml');
+    writeFileSync(
+      policiesFile,
+      benchPolicies(security, operation)
+        .map((p) => JSON.stringify(p))
+        .join('\n---\n'),
+    );
+    writeFileSync(
+      namespacesFile,
+      benchNamespaces(namespaceCount)
+        .map((n) => JSON.stringify(namespaceObject(n)))
+        .join('\n---\n'),
+    );
+    const cli = join(root, 'dist', 'cli', 'main.js');
+    for (const output of ['yaml', 'json']) {
+      const times: number[] = [];
+      let bytes = 0;
+      for (let run = 0; run < runs; run++) {
+        const start = performance.now();
+        const r = spawnSync(
+          process.execPath,
+          [cli, 'render', '-f', policiesFile, '--namespaces', namespacesFile, '-o', output],
+          { maxBuffer: 1 << 30, encoding: 'buffer' },
+        );
+        times.push(performance.now() - start);
+        if (r.status !== 0) throw new Error(`render failed: ${r.stderr.toString().slice(0, 500)}`);
+        bytes = r.stdout.length;
+      }
+      console.log(
+        `render -o ${output} of ${security.toLocaleString('en')} + ${operation.toLocaleString('en')} policies + ${namespaceCount} namespaces, end to end (${(bytes / 1e6).toFixed(1)} MB out): ${fmt(times)}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const only = process.argv[2];
+if (!only || only === 'compile') {
+  compileFigures(1000, 1000, 500, 5);
+  compileFigures(5000, 5000, 2000, 3);
+}
+if (!only || only === 'render') renderFigures(1000, 1000, 500, 5);

@@ -69,6 +69,9 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '50')
+  .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '100')
+  .option('--max-in-flight <n>', 'API requests in flight at once while a pass applies', '8')
   .option(
     '--image-signature-provider-url <url>',
     "HTTPS URL of gatewright's image signature provider (gatewright provider), e.g. https://gatewright-provider.gatewright-system:8443/validate",
@@ -91,6 +94,9 @@ program
       metricsAuth?: boolean;
       protectAllowGroups: string;
       protect: boolean;
+      qps: string;
+      burst: string;
+      maxInFlight: string;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -115,6 +121,9 @@ program
         metricsAuth: opts.metricsAuth === true,
         protect: opts.protect,
         protectAllowGroups: opts.protectAllowGroups.split(',').filter((g) => g !== ''),
+        qps: Number(opts.qps),
+        burst: Number(opts.burst),
+        maxInFlight: Number(opts.maxInFlight),
         ...(opts.imageSignatureProviderUrl
           ? {
               imageSignatureProvider: {

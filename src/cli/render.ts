@@ -1,9 +1,9 @@
 // `gatewright render`: prints what the operator would apply, deterministically, for GitOps and code review.
-import { dump } from 'js-yaml';
 import { ManifestError, readManifests } from '../api/load.js';
 import { isRecord } from '../api/validate.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { compile, compareStrings, type TemplateLibrary } from '../compiler/compile.js';
+import { toJson, toYaml } from './emit.js';
 
 interface Writable {
   write(s: string): unknown;
@@ -71,18 +71,9 @@ export function runRender(opts: RenderOptions, library: TemplateLibrary, out: Wr
     return 1;
   }
   if (opts.output === 'json') {
-    out.write(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, sortedReplacer, 2) + '\n');
+    out.write(toJson({ apiVersion: 'v1', kind: 'List', items: result.objects }, keyOrder) + '\n');
   } else {
-    out.write(result.objects.map((o) => dump(o, { sortKeys: keyOrder, lineWidth: -1, noRefs: true })).join('---\n'));
+    out.write(result.objects.map((o) => toYaml(o, keyOrder)).join('---\n'));
   }
   return 0;
-}
-
-function sortedReplacer(_key: string, value: unknown): unknown {
-  if (!isRecord(value)) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort(keyOrder)
-      .map((k) => [k, value[k]]),
-  );
 }

@@ -84,7 +84,7 @@ export function effectiveSettings(settings: ModuleSettings | undefined): Effecti
   };
 }
 
-export function compile(input: CompilerInput): CompileResult {
+export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult {
   const invalid = new Map<string, string[]>();
   const settingsErrors = input.moduleConfig === undefined ? [] : validateObject(input.moduleConfig);
   if (settingsErrors.length > 0) invalid.set(MODULE_CONFIG_KEY, settingsErrors.map(formatError));
@@ -96,25 +96,42 @@ export function compile(input: CompilerInput): CompileResult {
   for (const doc of input.policies) {
     if (!isRecord(doc) || (doc.kind !== 'SecurityPolicy' && doc.kind !== 'OperationPolicy')) continue;
     const key = policyKey(doc.kind, isRecord(doc.metadata) ? String(doc.metadata.name) : '');
-    byKey.set(key, [...(byKey.get(key) ?? []), doc]);
-  }
-  const security: SecurityPolicy[] = [];
-  const operation: OperationPolicy[] = [];
-  for (const [key, docs] of byKey) {
-    const errors = docs.flatMap((doc) => validateObject(doc).map(formatError));
-    if (docs.length > 1) {
-      const [kind, name] = key.split('/');
-      errors.push(`${kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
-    }
-    const doc = docs[0] as Record<string, unknown>;
-    if (errors.length > 0) invalid.set(key, errors);
-    else if (doc.kind === 'SecurityPolicy') security.push(doc as unknown as SecurityPolicy);
-    else operation.push(doc as unknown as OperationPolicy);
+    const docs = byKey.get(key);
+    if (docs) docs.push(doc);
+    else byKey.set(key, [doc]);
   }
 
   const constraints: K8sObject[] = [];
   const policies = new Map<string, PolicyResult>();
   const podKinds = workloadKinds(settings.controllerValidation);
+  const settingsKey = memo
+    ? canonicalJson([settings.exemptNamespaces, podKinds, input.imageSignatureProvider ?? null])
+    : '';
+  // SecurityPolicies first, then OperationPolicies, by name within: the order the result lists them in.
+  const ordered = [...byKey].sort(
+    ([a], [b]) =>
+      Number(a.startsWith('OperationPolicy/')) - Number(b.startsWith('OperationPolicy/')) || compareStrings(a, b),
+  );
+  for (const [key, docs] of ordered) {
+    let compiled: CompiledPolicy;
+    if (docs.length > 1) {
+      const [kind, name] = key.split('/');
+      const errors = docs.flatMap((doc) => validateObject(doc).map(formatError));
+      errors.push(`${kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
+      compiled = { errors };
+    } else {
+      const doc = docs[0] as Record<string, unknown>;
+      compiled = memo
+        ? memo.get(doc, settingsKey, () => compilePolicyDoc(doc, settings, podKinds, input.imageSignatureProvider))
+        : compilePolicyDoc(doc, settings, podKinds, input.imageSignatureProvider);
+    }
+    if (compiled.errors) invalid.set(key, compiled.errors);
+    else if (compiled.result) {
+      constraints.push(...(compiled.constraints ?? []));
+      policies.set(key, compiled.result);
+    }
+  }
+  memo?.retain(byKey.keys());
 
   const emit = (
     owner: OwnerKind,
@@ -124,52 +141,10 @@ export function compile(input: CompilerInput): CompileResult {
     check: PlannedCheck,
     match: Record<string, unknown>,
   ): CheckInForce => {
-    constraints.push(
-      withHash({
-        apiVersion: CONSTRAINT_API_VERSION,
-        kind: check.kind,
-        metadata: {
-          name: constraintName,
-          labels: ownerLabels(owner, ownerName),
-          annotations: { [CHECK_ANNOTATION]: check.name },
-        },
-        spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
-      }),
-    );
-    return { name: check.name, kind: check.kind, constraint: constraintName, implicit: check.implicit === true };
+    const { constraint, inForce } = constraintFor(owner, ownerName, constraintName, action, check, match);
+    constraints.push(constraint);
+    return inForce;
   };
-
-  // SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not.
-  const compilePolicy = (
-    ownerKind: 'SecurityPolicy' | 'OperationPolicy',
-    policy: SecurityPolicy | OperationPolicy,
-    planned: PlannedCheck[],
-    unsupported: PolicyResult['unsupported'],
-  ): void => {
-    const name = policy.metadata.name;
-    const action = lower(policy.spec.enforcementAction);
-    const namespaced = ownerKind === 'SecurityPolicy';
-    const checks = planned.map((check) =>
-      emit(
-        ownerKind,
-        name,
-        name,
-        action,
-        check,
-        constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, namespaced),
-      ),
-    );
-    policies.set(policyKey(ownerKind, name), { ownerKind, name, enforcementAction: action, checks, unsupported });
-  };
-  for (const p of sortByName(security)) {
-    compilePolicy(
-      'SecurityPolicy',
-      p,
-      planSecurityChecks(p.spec.policies),
-      unsupportedSecurityFields(p.spec.policies, input.imageSignatureProvider),
-    );
-  }
-  for (const p of sortByName(operation)) compilePolicy('OperationPolicy', p, planOperationChecks(p.spec.policies), []);
 
   const actions = actionsInUse(settings.defaultAction, input.namespaces);
   for (const set of standardSets(settings.defaultPolicy, settings.defaultAction, actions)) {
@@ -201,13 +176,13 @@ export function compile(input: CompilerInput): CompileResult {
 
   const templates = templatesFor(constraints, input.library, settings);
   const syncSet = syncSetFor(templates);
+  const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
+    withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
+  );
   const provider = providerObject(
     constraints,
     input.imageSignatureProvider,
     ownerLabels('Library', 'image-signatures'),
-  );
-  const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
-    withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
   const backstop = backstopPolicies({
     baselineSets: standardSets(settings.defaultPolicy, settings.defaultAction, actions).filter(
@@ -232,6 +207,118 @@ export function compile(input: CompilerInput): CompileResult {
   return { objects, policies, invalid };
 }
 
+/** One policy's share of the output: its validation errors, or its constraints and what they put in force. */
+export interface CompiledPolicy {
+  errors?: string[];
+  constraints?: K8sObject[];
+  result?: PolicyResult;
+}
+
+/**
+ * One OperationPolicy or SecurityPolicy on its own: validated, then turned into its constraints. The output depends
+ * only on the document and the settings' exempt namespaces and workload kinds, which is what makes CompileMemo sound.
+ */
+export function compilePolicyDoc(
+  doc: Record<string, unknown>,
+  settings: EffectiveSettings,
+  podKinds: ReturnType<typeof workloadKinds>,
+  imageSignatureProvider?: ImageSignatureProvider,
+): CompiledPolicy & { constraints: K8sObject[] } {
+  const errors = validateObject(doc).map(formatError);
+  if (errors.length > 0) return { errors, constraints: [] };
+  const ownerKind = doc.kind as 'SecurityPolicy' | 'OperationPolicy';
+  const policy = doc as unknown as SecurityPolicy | OperationPolicy;
+  const planned =
+    ownerKind === 'SecurityPolicy'
+      ? planSecurityChecks((policy as SecurityPolicy).spec.policies)
+      : planOperationChecks((policy as OperationPolicy).spec.policies);
+  const unsupported =
+    ownerKind === 'SecurityPolicy'
+      ? unsupportedSecurityFields((policy as SecurityPolicy).spec.policies, imageSignatureProvider)
+      : [];
+  const name = policy.metadata.name;
+  const action = lower(policy.spec.enforcementAction);
+  // SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not.
+  const namespaced = ownerKind === 'SecurityPolicy';
+  const constraints: K8sObject[] = [];
+  const checks = planned.map((check) => {
+    const match = constraintMatch(
+      policy.spec.match,
+      check.matchKinds ?? podKinds,
+      settings.exemptNamespaces,
+      namespaced,
+    );
+    const { constraint, inForce } = constraintFor(ownerKind, name, name, action, check, match);
+    constraints.push(constraint);
+    return inForce;
+  });
+  return { constraints, result: { ownerKind, name, enforcementAction: action, checks, unsupported } };
+}
+
+function constraintFor(
+  owner: OwnerKind,
+  ownerName: string,
+  constraintName: string,
+  action: GatekeeperAction,
+  check: PlannedCheck,
+  match: Record<string, unknown>,
+): { constraint: K8sObject; inForce: CheckInForce } {
+  return {
+    constraint: withHash({
+      apiVersion: CONSTRAINT_API_VERSION,
+      kind: check.kind,
+      metadata: {
+        name: constraintName,
+        labels: ownerLabels(owner, ownerName),
+        annotations: { [CHECK_ANNOTATION]: check.name },
+      },
+      spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
+    }),
+    inForce: { name: check.name, kind: check.kind, constraint: constraintName, implicit: check.implicit === true },
+  };
+}
+
+/**
+ * Compiled policies kept between calls of compile(), keyed by the document's content (status and server-set metadata
+ * left out) and the settings it depends on: an event that touches one policy recompiles that one policy. The output
+ * is the same as without a memo (the property test in test/unit/compiler checks it).
+ */
+export class CompileMemo {
+  private readonly entries = new Map<string, { fingerprint: string; compiled: CompiledPolicy }>();
+  // The controller's caches hand the same object back until it changes: skip re-serialising it then.
+  private readonly fingerprints = new WeakMap<object, string>();
+
+  get(doc: Record<string, unknown>, settingsKey: string, build: () => CompiledPolicy): CompiledPolicy {
+    const metadata = isRecord(doc.metadata) ? doc.metadata : {};
+    const key = `${String(doc.kind)}/${String(metadata.name)}`;
+    let content = this.fingerprints.get(doc);
+    if (content === undefined) {
+      content = canonicalJson({
+        ...doc,
+        status: null,
+        metadata: { ...metadata, resourceVersion: null, generation: null, uid: null, managedFields: null },
+      });
+      this.fingerprints.set(doc, content);
+    }
+    const fingerprint = `${settingsKey}\n${content}`;
+    const hit = this.entries.get(key);
+    if (hit && hit.fingerprint === fingerprint) return hit.compiled;
+    const compiled = build();
+    this.entries.set(key, { fingerprint, compiled });
+    return compiled;
+  }
+
+  /** Forgets policies that are gone, so the memo holds at most one entry per live policy. */
+  retain(keys: Iterable<string>): void {
+    const live = new Set(keys);
+    for (const key of this.entries.keys()) if (!live.has(key)) this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
 function moduleSettingsOf(moduleConfig: unknown): ModuleSettings | undefined {
   if (!isRecord(moduleConfig) || !isRecord(moduleConfig.spec) || !isRecord(moduleConfig.spec.settings))
     return undefined;
@@ -239,10 +326,6 @@ function moduleSettingsOf(moduleConfig: unknown): ModuleSettings | undefined {
 }
 
 const lower = (action: string | undefined): GatekeeperAction => (action ?? 'Deny').toLowerCase() as GatekeeperAction;
-
-function sortByName<T extends { metadata: { name: string } }>(list: T[]): T[] {
-  return [...list].sort((a, b) => compareStrings(a.metadata.name, b.metadata.name));
-}
 
 /** Code-point order, independent of the locale the process runs in. */
 export function compareStrings(a: string, b: string): number {

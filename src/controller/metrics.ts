@@ -37,6 +37,11 @@ export class OperatorMetrics {
   readonly apiWriteRequests: Counter<'verb' | 'kind'>;
   /** Watches that ended with an error or 410 Gone and were restarted (a normal server-side close is not counted). */
   readonly watchRestarts: Counter<'resource' | 'reason'>;
+  /**
+   * The backlog the one work-queue key stands for, as the last pass saw it: objects still to apply (deferred to the
+   * next pass or waiting for their template), constraints Gatekeeper does not enforce yet, policies not Ready.
+   */
+  readonly backlog: Gauge<'stage'>;
 
   constructor(opts: OperatorMetricsOptions = {}) {
     const registers = [this.registry];
@@ -90,6 +95,12 @@ export class OperatorMetrics {
       name: `${METRIC_PREFIX}leader_election_master_status`,
       help: 'Whether this process is the leader (1) or a standby (0)',
       labelNames: ['name'],
+      registers,
+    });
+    this.backlog = new Gauge({
+      name: `${METRIC_PREFIX}reconcile_backlog`,
+      help: 'Work left after the last pass: objects to apply, constraints not enforced yet, policies not Ready',
+      labelNames: ['stage'],
       registers,
     });
     this.apiWriteRequests = new Counter({

@@ -14,6 +14,52 @@ import { MODULE_CONFIG_KEY } from '../compiler/compile.js';
 export interface ObservedObject extends K8sObject {
   metadata: K8sObject['metadata'] & { generation?: number; resourceVersion?: string; uid?: string };
   status?: Record<string, unknown>;
+  /** The field managers that wrote it (from managedFields; kept for the objects gatewright manages). */
+  fieldManagers?: string[];
+  /** Paths of spec, labels and annotations another field manager set (see fieldOwners in cache.ts). */
+  foreignFields?: string[];
+}
+
+/**
+ * Ours: labelled as managed by gatewright, or written by its field manager (a hand edit that removed the label does
+ * not make an object someone else's; it is drift, and repaired).
+ */
+export const isOurs = (o: ObservedObject): boolean => isManaged(o) || (o.fieldManagers ?? []).includes(MANAGED_BY);
+
+/** A merge patch that removes what other managers added to an object of ours, or undefined when there is none. */
+export function foreignFieldsPatch(desired: K8sObject, observed: ObservedObject): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  let any = false;
+  for (const path of observed.foreignFields ?? []) {
+    const keys = path.split('.');
+    // Label and annotation keys contain dots: everything after metadata.labels. is one key.
+    const parts = keys[0] === 'metadata' ? [keys[0], keys[1] ?? '', keys.slice(2).join('.')] : keys;
+    const want = valueAt(desired, parts);
+    const have = valueAt(observed, parts);
+    if (want !== undefined && containsAll(have, want) && containsAll(want, have)) continue; // same value: harmless
+    if (want !== undefined && !Array.isArray(want)) continue; // a differing value: the apply sets it back
+    setAt(patch, parts, want === undefined ? null : want);
+    any = true;
+  }
+  return any ? patch : undefined;
+}
+
+function valueAt(o: unknown, path: string[]): unknown {
+  let cur = o;
+  for (const key of path) {
+    if (!isRecord(cur)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+function setAt(o: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = o;
+  path.slice(0, -1).forEach((key) => {
+    if (!isRecord(cur[key])) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  });
+  cur[path[path.length - 1] as string] = value;
 }
 
 export interface Conflict {
@@ -62,6 +108,7 @@ export function containsAll(have: unknown, want: unknown): boolean {
 
 function inSync(desired: K8sObject, observed: ObservedObject): boolean {
   return (
+    foreignFieldsPatch(desired, observed) === undefined &&
     containsAll(observed.spec, desired.spec) &&
     containsAll(observed.metadata.labels ?? {}, desired.metadata.labels ?? {}) &&
     containsAll(observed.metadata.annotations ?? {}, desired.metadata.annotations ?? {})
@@ -69,8 +116,8 @@ function inSync(desired: K8sObject, observed: ObservedObject): boolean {
 }
 
 const isTemplate = (o: K8sObject): boolean => o.kind === 'ConstraintTemplate';
-const isConstraint = (o: K8sObject): boolean => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
-const templateKind = (t: K8sObject): string =>
+export const isConstraint = (o: K8sObject): boolean => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
+export const templateKind = (t: K8sObject): string =>
   String((t.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names?.kind ?? '');
 
 /**
@@ -89,7 +136,7 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
     const id = objectId(d);
     desiredIds.add(id);
     const o = byId.get(id);
-    if (o && !isManaged(o)) {
+    if (o && !isOurs(o)) {
       plan.conflicts.push({
         object: d,
         reason: `${d.kind} "${d.metadata.name}" exists and is not managed by gatewright`,
@@ -100,7 +147,7 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
     (isConstraint(d) ? plan.applyConstraints : plan.applyFirst).push(d);
   }
 
-  const kept = observed.filter((o) => isManaged(o) && !desiredIds.has(objectId(o)) && frozen.has(ownerKey(o)));
+  const kept = observed.filter((o) => isOurs(o) && !desiredIds.has(objectId(o)) && frozen.has(ownerKey(o)));
   const keptKinds = new Set(kept.filter(isConstraint).map((c) => c.kind));
   const stale = observed.filter(
     (o) =>
@@ -112,4 +159,98 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
   );
   plan.prune = [...stale.filter(isConstraint), ...stale.filter((o) => !isConstraint(o))];
   return plan;
+}
+
+/** What Gatekeeper's side looks like to a decision: which constraint kinds are served and which templates ingested. */
+export interface GatekeeperReadiness {
+  /** The ConstraintTemplate API is served. */
+  installed: boolean;
+  /** Constraint kinds whose API is served and whose cache has synced (their objects are known). */
+  servedKinds: ReadonlySet<string>;
+  /** Constraint kinds whose current template every Gatekeeper pod has ingested without errors. */
+  ingestedKinds: ReadonlySet<string>;
+  /** Some managed template has errors Gatekeeper reported: that will not change by itself soon. */
+  templateErrors: boolean;
+  /** Some desired constraint is not enforced yet by every Gatekeeper pod. */
+  notEnforced: boolean;
+}
+
+export interface Decision extends Plan {
+  /**
+   * The constraints to apply in this pass, by owner (`SecurityPolicy/name`, …): only those whose kind is served and
+   * whose template is ingested (a constraint before its template is ingested is rejected or not enforced).
+   */
+  constraintsByOwner: Map<string, K8sObject[]>;
+  /** Constraints held back until Gatekeeper has ingested their template. */
+  blocked: K8sObject[];
+  /** Look again after this long (waiting for Gatekeeper), or undefined when converged (watches wake us anyway). */
+  requeueAfterMs?: number;
+}
+
+/** Waiting for Gatekeeper to ingest or enforce: look again soon. */
+export const REQUEUE_WAITING_MS = 2000;
+/** A template Gatekeeper rejected, or no Gatekeeper at all: poll slowly. */
+export const REQUEUE_STUCK_MS = 30_000;
+
+/** Requeue at once: the pass left work for the next one (its apply budget ran out). */
+export const REQUEUE_NOW_MS = 1;
+
+export interface DecideOptions {
+  /**
+   * At most this many constraints applied per pass (whole policies at a time; at least one policy): a pass stays
+   * short, so every policy's status reflects Gatekeeper's progress within seconds rather than after one long pass.
+   */
+  constraintBudget?: number;
+}
+
+/** The whole decision of a pass, from the desired set and what the caches hold: pure. */
+export function decide(
+  desired: CompileResult,
+  observed: ObservedObject[],
+  gatekeeper: GatekeeperReadiness,
+  opts: DecideOptions = {},
+): Decision {
+  const plan = gatekeeper.installed
+    ? planChanges(desired, observed)
+    : { applyFirst: [], applyConstraints: [], prune: [], conflicts: [], frozen: new Set(desired.invalid.keys()) };
+  const constraintsByOwner = new Map<string, K8sObject[]>();
+  const blocked: K8sObject[] = [];
+  for (const c of plan.applyConstraints) {
+    if (!gatekeeper.servedKinds.has(c.kind) || !gatekeeper.ingestedKinds.has(c.kind)) {
+      blocked.push(c);
+      continue;
+    }
+    const owner = ownerKey(c);
+    const list = constraintsByOwner.get(owner);
+    if (list) list.push(c);
+    else constraintsByOwner.set(owner, [c]);
+  }
+  // Templates and the sync set applied in this pass change what Gatekeeper serves: their constraints wait.
+  const changedKinds = new Set(plan.applyFirst.filter(isTemplate).map(templateKind));
+  for (const [owner, list] of constraintsByOwner) {
+    const ready = list.filter((c) => !changedKinds.has(c.kind));
+    blocked.push(...list.filter((c) => changedKinds.has(c.kind)));
+    if (ready.length > 0) constraintsByOwner.set(owner, ready);
+    else constraintsByOwner.delete(owner);
+  }
+  // Over budget: the remaining policies go to the next pass, which runs at once.
+  const budget = opts.constraintBudget ?? Infinity;
+  let taken = 0;
+  let deferred = false;
+  for (const [owner, list] of constraintsByOwner) {
+    if (taken > 0 && taken + list.length > budget) {
+      constraintsByOwner.delete(owner);
+      deferred = true;
+    } else taken += list.length;
+  }
+  const waiting = !gatekeeper.installed || blocked.length > 0 || gatekeeper.notEnforced;
+  const stuck = !gatekeeper.installed || gatekeeper.templateErrors;
+  const requeueAfterMs = deferred
+    ? REQUEUE_NOW_MS
+    : waiting
+      ? stuck
+        ? REQUEUE_STUCK_MS
+        : REQUEUE_WAITING_MS
+      : undefined;
+  return { ...plan, constraintsByOwner, blocked, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }

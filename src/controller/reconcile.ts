@@ -1,28 +1,47 @@
-// One reconcile pass, level-triggered: read the policies, the module config and the namespaces; compile the desired
-// set; converge the cluster to it (templates first, a constraint only once Gatekeeper ingested its template, then
-// prune); write the status of every policy. The pure parts live in the compiler, plan.ts and status.ts.
+// One reconcile pass, level-triggered, in four steps: gather (the watch caches, never a LIST; the compiler's memo
+// recompiles only what changed) → decide (pure: plan.ts) → act (server-side apply, bounded concurrency, templates
+// before their constraints, then prune) → report (each policy's status as soon as its own constraints are applied).
 import type { Logger } from 'winston';
 import {
+  CompileMemo,
   compile,
-  compareStrings,
   canonicalJson,
+  compareStrings,
   MODULE_CONFIG_KEY,
   type TemplateLibrary,
 } from '../compiler/compile.js';
 import {
+  CONSTRAINT_API_VERSION,
   OWNER_KIND_LABEL,
   OWNER_NAME_LABEL,
+  TEMPLATE_API_VERSION,
   policyKey,
   type CompileResult,
   type K8sObject,
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import { formatError, validateObject } from '../api/validate.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { gatekeeperStatus, strip, type CacheReader, type ResourceSpec } from './cache.js';
 import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 import type { OperatorIdentity } from '../compiler/protection.js';
-import { KubeClient, resourcePath } from './kube-client.js';
-import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
+import type { ClusterWriter } from './kube-client.js';
+import { KubeApiError } from './kube-http.js';
+import {
+  decide,
+  foreignFieldsPatch,
+  isConstraint,
+  isManaged,
+  objectId,
+  ownerKey,
+  templateKind,
+  type Decision,
+  type ObservedObject,
+} from './plan.js';
 import {
   buildPolicyStatus,
+  capList,
+  constraintEnforced,
   templateErrors,
   templateIngested,
   type GatekeeperView,
@@ -31,15 +50,40 @@ import {
 
 export const FIELD_MANAGER = 'gatewright';
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
-const TEMPLATES_PATH = '/apis/templates.gatekeeper.sh/v1/constrainttemplates';
-const CONSTRAINTS_API = 'constraints.gatekeeper.sh/v1beta1';
-const SYNCSET_PATH = '/apis/syncset.gatekeeper.sh/v1alpha1/syncsets';
+const POLICY_API = 'deckhouse.io/v1alpha1';
 const ADMISSION_API = 'admissionregistration.k8s.io/v1';
+const SYNCSET_API = 'syncset.gatekeeper.sh/v1alpha1';
 const PROVIDER_API = 'externaldata.gatekeeper.sh/v1beta1';
 
-interface PolicyObject extends ObservedObject {
-  spec: Record<string, unknown>;
-}
+/** Keeps the whole status of a policy: the previous status is an input of the next one. */
+const wholeStatus = (s: Record<string, unknown>) => s;
+/** The module config's status: its message, and the last valid settings (what is in force while the spec is invalid). */
+const moduleConfigStatus = (s: Record<string, unknown>) => ({
+  ...(s.message !== undefined ? { message: s.message } : {}),
+  ...(s.appliedSettings !== undefined ? { appliedSettings: s.appliedSettings } : {}),
+});
+
+/** The inputs: policies, the module config, namespaces (labels only). */
+const INPUTS: ResourceSpec[] = [
+  { apiVersion: POLICY_API, kind: 'SecurityPolicy', status: wholeStatus },
+  { apiVersion: POLICY_API, kind: 'OperationPolicy', status: wholeStatus },
+  { apiVersion: POLICY_API, kind: 'ModuleConfig', status: moduleConfigStatus },
+  { apiVersion: 'v1', kind: 'Namespace', spec: false },
+  // Only their names are read (the backstop sends objects that name an existing exception to its exception-aware policy).
+  { apiVersion: POLICY_API, kind: 'SecurityPolicyException', spec: false, optional: true },
+];
+/**
+ * The objects gatewright owns, apart from constraints (one resource per kind, declared as the kinds in use change).
+ * Watched without a label selector: an object of someone else's that holds a desired name must be seen to be reported
+ * as a conflict rather than taken over.
+ */
+const OWNED: ResourceSpec[] = [
+  { apiVersion: TEMPLATE_API_VERSION, kind: 'ConstraintTemplate', status: gatekeeperStatus, fieldOwners: true },
+  { apiVersion: SYNCSET_API, kind: 'SyncSet', optional: true, fieldOwners: true },
+  { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicy', fieldOwners: true },
+  { apiVersion: ADMISSION_API, kind: 'ValidatingAdmissionPolicyBinding', fieldOwners: true },
+  { apiVersion: PROVIDER_API, kind: 'Provider', optional: true, fieldOwners: true },
+];
 
 export interface ReconcileOutcome {
   /** Ask to be run again after this long (waiting for Gatekeeper), or undefined when converged. */
@@ -49,34 +93,100 @@ export interface ReconcileOutcome {
   statusWrites: number;
 }
 
+/** A rejected object is sent again after this long even if unchanged (the cause may have been fixed meanwhile). */
+export const REJECTED_RETRY_MS = 5 * 60_000;
+
+/** Work left after a pass. */
+export interface Backlog {
+  /** Desired objects not applied in this pass: deferred by the budget, or waiting for their template. */
+  toApply: number;
+  /** Desired constraints Gatekeeper does not report enforced yet. */
+  notEnforced: number;
+  /** Policies whose status is not Ready=True. */
+  notReady: number;
+}
+
 /** Objects gatewright manages after a pass, by kind (ConstraintTemplate, SyncSet, each constraint kind). */
 export type ManagedCounts = Map<string, number>;
 
 export interface ReconcilerOptions {
-  client: KubeClient;
+  /** The writes; reads come from `cache`. */
+  client: ClusterWriter;
+  /** The watch caches of the resources `watches()` declares. */
+  cache: CacheReader;
   library: TemplateLibrary;
   log: Logger;
   now?: () => Date;
   /** Told how many objects gatewright manages after each pass (for the managed-objects metric). */
   onManaged?: (counts: ManagedCounts) => void;
+  /** Told what is left to do after each pass (for the backlog metric). */
+  onBacklog?: (backlog: Backlog) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
   /** gatewright's image signature provider, passed to the compiler (verifyImageSignatures). */
   imageSignatureProvider?: ImageSignatureProvider;
   /** Who may change managed objects (gatewright's own user); without it they are not protected by a policy. */
   operatorIdentity?: OperatorIdentity;
+  /** Requests in flight at once while acting (the client's QPS limit applies on top). Default 8 (measured). */
+  maxInFlight?: number;
+  /** Constraints applied per pass at most (see decide()). Default 200. */
+  constraintBudget?: number;
+}
+
+interface PolicyObject extends ObservedObject {
+  spec: Record<string, unknown>;
+}
+
+/** What one pass read: the compiled desired set and the cluster as the caches (and this pass's writes) show it. */
+interface Gathered {
+  policies: PolicyObject[];
+  moduleConfig: ObservedObject | undefined;
+  /** The module config's own validation errors (the settings in force may be the last valid ones instead). */
+  settingsErrors: string[];
+  desired: CompileResult;
+  observed: ObservedObject[];
+  view: GatekeeperView & { templates: Map<string, ObservedObject>; constraints: Map<string, ObservedObject> };
+  served: Set<string>;
 }
 
 export class Reconciler {
-  private readonly client: KubeClient;
+  private readonly client: ClusterWriter;
+  private readonly cache: CacheReader;
   private readonly now: () => Date;
+  private readonly memo = new CompileMemo();
+  private readonly maxInFlight: number;
+  private kindsInUse: string[] = [];
+  /**
+   * Objects this process wrote, as the API server answered, until the caches catch up with them: a pass that starts
+   * before the watch delivered our own write must not write it again. Bounded: an entry goes once the cache has it.
+   */
+  private readonly written = new Map<string, ObservedObject>();
+  private readonly deleted = new Set<string>();
+  private writtenIndex: Map<string, ObservedObject[]> | undefined;
+  /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
+  private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
+    this.cache = opts.cache;
     this.now = opts.now ?? (() => new Date());
+    this.maxInFlight = opts.maxInFlight ?? 8;
   }
 
-  private kindsInUse: string[] = [];
+  /** The resources to watch: the inputs, the owned kinds, and one resource per constraint kind in use. */
+  watches(): ResourceSpec[] {
+    return [
+      ...INPUTS,
+      ...OWNED,
+      ...this.kindsInUse.map((kind): ResourceSpec => ({
+        apiVersion: CONSTRAINT_API_VERSION,
+        kind,
+        labelSelector: MANAGED_SELECTOR,
+        status: gatekeeperStatus,
+        optional: true,
+      })),
+    ];
+  }
 
   /** Constraint kinds the last pass wanted or still owned: the ones worth watching for drift and audit results. */
   constraintKindsInUse(): string[] {
@@ -84,164 +194,326 @@ export class Reconciler {
   }
 
   async reconcile(): Promise<ReconcileOutcome> {
-    const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
-    const [security, operation, moduleConfig, namespaces, exceptions] = await Promise.all([
-      this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy')),
-      this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy')),
-      this.client.get<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig', MODULE_CONFIG_NAME)),
-      this.client.list<ObservedObject>(resourcePath('v1', 'Namespace')),
-      this.client.list<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException')),
-    ]);
-    const policies = [...(security ?? []), ...(operation ?? [])];
-    const result = compile({
-      policies,
-      moduleConfig: moduleConfig ?? undefined,
-      namespaces: (namespaces ?? []).map((n): NamespaceInfo => ({
-        name: n.metadata.name,
-        labels: n.metadata.labels ?? {},
-      })),
-      library: this.opts.library,
-      ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
-      exceptions: exceptions ?? [],
-      ...(this.opts.operatorIdentity ? { operatorIdentity: this.opts.operatorIdentity } : {}),
+    const gathered = this.gather();
+    const decision = decide(gathered.desired, gathered.observed, this.readiness(gathered), {
+      constraintBudget: this.opts.constraintBudget ?? 200,
     });
+    const outcome = await this.act(gathered, decision);
+    this.opts.onManaged?.(managedCounts(gathered.desired, decision));
+    if (this.opts.onBacklog) {
+      const applying = [...decision.constraintsByOwner.values()].reduce((n, l) => n + l.length, 0);
+      const view = this.viewWithWrites(gathered.view);
+      this.opts.onBacklog({
+        toApply: decision.applyConstraints.length - applying,
+        notEnforced: gathered.desired.objects.filter(
+          (o) => isConstraint(o) && !constraintEnforced(view.constraints.get(`${o.kind}/${o.metadata.name}`)),
+        ).length,
+        notReady: outcome.notReady,
+      });
+    }
+    delete (outcome as { notReady?: number }).notReady;
+    return {
+      ...outcome,
+      ...(decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {}),
+    };
+  }
 
-    const observedTemplates = await this.client.list<ObservedObject>(TEMPLATES_PATH);
-    const installed = observedTemplates !== undefined;
-    let plan: Plan | undefined;
-    const templatesByKind = new Map<string, ObservedObject>();
+  private gather(): Gathered {
+    this.forgetCaughtUp();
+    this.writtenIndex = undefined;
+    const read = (apiVersion: string, kind: string) =>
+      this.fresh(this.cache.list({ apiVersion, kind }), apiVersion, kind);
+    const security = read(POLICY_API, 'SecurityPolicy') ?? [];
+    const operation = read(POLICY_API, 'OperationPolicy') ?? [];
+    const policies = [...security, ...operation] as PolicyObject[];
+    const moduleConfig = (read(POLICY_API, 'ModuleConfig') ?? []).find((m) => m.metadata.name === MODULE_CONFIG_NAME);
+    const namespaces = (read('v1', 'Namespace') ?? []).map((n): NamespaceInfo => ({
+      name: n.metadata.name,
+      labels: n.metadata.labels ?? {},
+    }));
+    // Invalid module settings: the last valid ones stay in force (kept in the ModuleConfig's status, so a restart
+    // knows them too), and everything else — new policies, drift repair — goes on. Never valid: nothing changes.
+    const settingsErrors = moduleConfig ? validateObject(moduleConfig).map(formatError) : [];
+    const lastValid = parseSettings(
+      (moduleConfig?.status as { appliedSettings?: unknown } | undefined)?.appliedSettings,
+    );
+    const inForce =
+      moduleConfig && settingsErrors.length > 0 && lastValid !== undefined
+        ? { ...moduleConfig, spec: { ...moduleConfig.spec, settings: lastValid } }
+        : moduleConfig;
+    const desired = compile(
+      {
+        policies,
+        moduleConfig: inForce,
+        namespaces,
+        library: this.opts.library,
+        ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
+        exceptions: read(POLICY_API, 'SecurityPolicyException') ?? [],
+        ...(this.opts.operatorIdentity ? { operatorIdentity: this.opts.operatorIdentity } : {}),
+      },
+      this.memo,
+    );
+
+    const templateList = read(TEMPLATE_API_VERSION, 'ConstraintTemplate');
+    const installed = templateList !== undefined;
+    const templates = new Map((templateList ?? []).map((t) => [templateKind(t), t]));
+    const kinds = new Set<string>([
+      ...desired.objects.filter(isConstraint).map((o) => o.kind),
+      ...[...templates.values()].filter(isManaged).map(templateKind),
+    ]);
+    this.kindsInUse = [...kinds].sort(compareStrings);
+    const observed: ObservedObject[] = [...(templateList ?? [])];
     const constraints = new Map<string, ObservedObject>();
-    let waiting = !installed;
+    const served = new Set<string>();
+    for (const kind of this.kindsInUse) {
+      const items = read(CONSTRAINT_API_VERSION, kind);
+      if (items === undefined) continue;
+      served.add(kind);
+      for (const c of items) {
+        observed.push(c);
+        constraints.set(`${kind}/${c.metadata.name}`, c);
+      }
+    }
+    for (const r of OWNED.slice(1)) observed.push(...(read(r.apiVersion, r.kind) ?? []));
+    return {
+      policies,
+      moduleConfig,
+      settingsErrors,
+      desired,
+      observed,
+      view: { installed, templates, constraints },
+      served,
+    };
+  }
 
-    if (installed) {
-      for (const t of observedTemplates) templatesByKind.set(kindOf(t), t);
-      const observed: ObservedObject[] = [...observedTemplates];
-      const kinds = new Set<string>([
-        ...result.objects.filter((o) => o.apiVersion === CONSTRAINTS_API).map((o) => o.kind),
-        ...observedTemplates
-          .filter((t) => t.metadata.labels?.['app.kubernetes.io/managed-by'] === 'gatewright')
-          .map(kindOf),
-      ]);
-      this.kindsInUse = [...kinds].sort(compareStrings);
-      const served = new Set<string>();
-      for (const kind of [...kinds].sort(compareStrings)) {
-        const items = await this.client.list<ObservedObject>(resourcePath(CONSTRAINTS_API, kind));
-        if (items === undefined) continue;
-        served.add(kind);
-        for (const c of items) {
-          const withKind = { ...c, apiVersion: CONSTRAINTS_API, kind };
-          observed.push(withKind);
-          constraints.set(`${kind}/${c.metadata.name}`, withKind);
+  private readiness(g: Gathered) {
+    const ingestedKinds = new Set([...g.view.templates].filter(([, t]) => templateIngested(t)).map(([k]) => k));
+    return {
+      installed: g.view.installed,
+      servedKinds: g.served,
+      ingestedKinds,
+      templateErrors: [...g.view.templates.values()].some((t) => isManaged(t) && templateErrors(t).length > 0),
+      notEnforced: g.desired.objects.some(
+        (o) => isConstraint(o) && !constraintEnforced(g.view.constraints.get(`${o.kind}/${o.metadata.name}`)),
+      ),
+    };
+  }
+
+  /**
+   * Templates, the sync set and the admission policies first (all at once, bounded); then the constraints, policy
+   * by policy, each policy's status written as soon as its own constraints are in; then pruning. Policies with
+   * nothing to apply are reported first: their status is known already.
+   */
+  private async act(
+    g: Gathered,
+    d: Decision,
+  ): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'> & { notReady: number }> {
+    const outcome = { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
+    const limit = limiter(this.maxInFlight);
+    const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
+    const lateConflicts = new Map<string, string[]>();
+    const applyOne = async (object: K8sObject) => {
+      const id = objectId(object);
+      const fingerprint = canonicalJson(object);
+      const known = this.rejected.get(id);
+      // The same content the API server rejected a moment ago: it would be rejected again. An edit or the periodic
+      // retry (REJECTED_RETRY_MS) sends it again.
+      if (known && known.fingerprint === fingerprint && this.now().getTime() - known.at < REJECTED_RETRY_MS) return;
+      try {
+        // Fields another manager added stay through a server-side apply: remove them first (drift repair).
+        const observed = observedById.get(id);
+        const removal = observed ? foreignFieldsPatch(object, observed) : undefined;
+        if (removal) {
+          await limit(() => this.client.mergePatch(object, removal, FIELD_MANAGER));
+          this.opts.log.info('removed fields another manager set', {
+            object: ref(object),
+            fields: observed?.foreignFields,
+          });
         }
-      }
-      const syncSets = await this.client.list<ObservedObject>(SYNCSET_PATH);
-      for (const s of syncSets ?? [])
-        observed.push({ ...s, apiVersion: 'syncset.gatekeeper.sh/v1alpha1', kind: 'SyncSet' });
-      for (const kind of ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
-        const items = await this.client.list<ObservedObject>(resourcePath(ADMISSION_API, kind));
-        for (const o of items ?? []) observed.push({ ...o, apiVersion: ADMISSION_API, kind });
-      }
-      const providers = await this.client.list<ObservedObject>(resourcePath(PROVIDER_API, 'Provider'));
-      for (const o of providers ?? []) observed.push({ ...o, apiVersion: PROVIDER_API, kind: 'Provider' });
-
-      plan = planChanges(result, observed);
-      for (const object of plan.applyFirst) {
-        const applied = await this.client.apply<ObservedObject>(object, FIELD_MANAGER);
+        // Not in the cache: a create. Without force, so that an object someone made a moment ago (the watch has not
+        // told us yet) answers 409 and is reported as a conflict instead of being taken over.
+        const applied = await limit(() => this.client.apply(object, FIELD_MANAGER, observed !== undefined));
+        this.rejected.delete(id);
+        this.remember(object, applied);
         outcome.applied++;
-        if (object.kind === 'ConstraintTemplate') templatesByKind.set(kindOf(applied), applied);
         this.opts.log.info('applied', { object: ref(object) });
-      }
-      for (const object of plan.applyConstraints) {
-        // A constraint only once Gatekeeper serves its kind and every Gatekeeper pod ingested the current template.
-        if (!served.has(object.kind) || !templateIngested(templatesByKind.get(object.kind))) {
-          waiting = true;
-          continue;
+      } catch (err) {
+        // Rejected (webhook, CRD schema, quota): only the policy it came from is affected; it reports the reason.
+        if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
+        if (err.code === 409) {
+          const owner = ownerKey(object);
+          const reason = `${object.kind} "${object.metadata.name}" exists and is not managed by gatewright`;
+          lateConflicts.set(owner, [...(lateConflicts.get(owner) ?? []), reason]);
+          this.opts.log.warn('name conflict', { object: ref(object), reason });
+          return;
         }
-        const applied = await this.client.apply<ObservedObject>(object, FIELD_MANAGER);
-        constraints.set(`${object.kind}/${object.metadata.name}`, {
-          ...applied,
-          apiVersion: CONSTRAINTS_API,
-          kind: object.kind,
+        this.rejected.set(id, {
+          fingerprint,
+          message: `${object.kind} "${object.metadata.name}": ${err.message}`,
+          at: this.now().getTime(),
         });
-        outcome.applied++;
-        this.opts.log.info('applied', { object: ref(object) });
+        this.opts.log.warn('rejected', { object: ref(object), error: err.message });
       }
-      for (const object of plan.prune) {
-        await this.client.delete(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
-        constraints.delete(`${object.kind}/${object.metadata.name}`);
-        outcome.pruned++;
-        this.opts.log.info('pruned', { object: ref(object) });
-      }
-      for (const c of plan.conflicts) this.opts.log.warn('name conflict', { object: ref(c.object), reason: c.reason });
-    }
+    };
+    for (const c of d.conflicts) this.opts.log.warn('name conflict', { object: ref(c.object), reason: c.reason });
+    await Promise.all(d.applyFirst.map(applyOne));
 
-    if (plan && this.opts.onManaged) {
-      const counts: ManagedCounts = new Map();
-      for (const o of result.objects)
-        if (!plan.conflicts.some((c) => c.object === o)) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
-      this.opts.onManaged(counts);
+    const report = async (policy: PolicyObject) => {
+      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts);
+      if (written) outcome.statusWrites++;
+      if (!ready) outcome.notReady++;
+    };
+    const byOwner = new Map(g.policies.map((p) => [policyKey(p.kind as 'SecurityPolicy', p.metadata.name), p]));
+    const idle = g.policies.filter((p) => !d.constraintsByOwner.has(`${p.kind}/${p.metadata.name}`));
+    await Promise.all([
+      ...idle.map(report),
+      ...[...d.constraintsByOwner].map(async ([owner, list]) => {
+        await Promise.all(list.map(applyOne));
+        const policy = byOwner.get(owner);
+        if (policy) await report(policy);
+      }),
+    ]);
+    await Promise.all(
+      d.prune.filter(isConstraint).map((o) => limit(() => this.pruneOne(o)).then(() => outcome.pruned++)),
+    );
+    await Promise.all(
+      d.prune.filter((o) => !isConstraint(o)).map((o) => limit(() => this.pruneOne(o)).then(() => outcome.pruned++)),
+    );
+    if (g.moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g);
+    // Forget rejections of objects no longer desired.
+    const desiredIds = new Set(g.desired.objects.map(objectId));
+    for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
+    return outcome;
+  }
+
+  /** The API server's rejections of this policy's objects, and of the templates its checks use. */
+  private rejectionsOf(key: string, g: Gathered): string[] {
+    if (this.rejected.size === 0) return [];
+    const kinds = new Set((g.desired.policies.get(key)?.checks ?? []).map((c) => c.kind));
+    const out: string[] = [];
+    for (const [id, r] of this.rejected) {
+      const [group, kind, , name] = id.split('/');
+      if (group === 'constraints.gatekeeper.sh' && `${key}` === this.ownerOfConstraint(g, kind ?? '', name ?? ''))
+        out.push(r.message);
+      else if (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name)) out.push(r.message);
     }
-    const view: GatekeeperView = { installed, templates: templatesByKind, constraints };
-    for (const policy of policies) {
-      const status = await this.writePolicyStatus(policy, result, plan, view);
-      if (status.written) outcome.statusWrites++;
-      if (status.notEnforced) waiting = true;
-    }
-    if (moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(moduleConfig, result);
-    // Gatekeeper usually ingests a template within seconds; a template it rejected, or no Gatekeeper at all, will not
-    // change by itself soon, so poll slowly then (watches still trigger a pass at once when something changes).
-    const stuck = !installed || [...templatesByKind.values()].some((t) => isManaged(t) && templateErrors(t).length > 0);
-    return { ...outcome, ...(waiting ? { requeueAfterMs: stuck ? 30_000 : 2000 } : {}) };
+    return out;
+  }
+
+  private ownerOfConstraint(g: Gathered, kind: string, name: string): string | undefined {
+    const o = g.desired.objects.find((d) => d.kind === kind && d.metadata.name === name);
+    return o ? ownerKey(o) : undefined;
+  }
+
+  private async pruneOne(object: ObservedObject): Promise<void> {
+    await this.client.delete(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
+    this.written.delete(objectId(object));
+    this.deleted.add(objectId(object));
+    this.opts.log.info('pruned', { object: ref(object) });
   }
 
   private async writePolicyStatus(
     policy: PolicyObject,
-    result: CompileResult,
-    plan: Plan | undefined,
-    gatekeeper: GatekeeperView,
-  ): Promise<{ written: boolean; notEnforced: boolean }> {
+    g: Gathered,
+    d: Decision,
+    limit: Limiter,
+    lateConflicts: ReadonlyMap<string, string[]>,
+  ): Promise<{ written: boolean; ready: boolean }> {
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
-    const conflicts = (plan?.conflicts ?? [])
-      .filter(
-        (c) =>
-          c.object.metadata.labels?.[OWNER_KIND_LABEL] === kind &&
-          c.object.metadata.labels?.[OWNER_NAME_LABEL] === policy.metadata.name,
-      )
-      .map((c) => c.reason);
-    const invalidErrors = result.invalid.get(key) ?? result.invalid.get(MODULE_CONFIG_KEY);
+    const conflicts = [
+      ...d.conflicts
+        .filter(
+          (c) =>
+            c.object.metadata.labels?.[OWNER_KIND_LABEL] === kind &&
+            c.object.metadata.labels?.[OWNER_NAME_LABEL] === policy.metadata.name,
+        )
+        .map((c) => c.reason),
+      ...(lateConflicts.get(key) ?? []),
+    ];
+    const invalidErrors = g.desired.invalid.get(key) ?? g.desired.invalid.get(MODULE_CONFIG_KEY);
     const status = buildPolicyStatus({
       generation: policy.metadata.generation ?? 0,
       spec: policy.spec,
-      result: invalidErrors ? undefined : result.policies.get(key),
+      result: invalidErrors ? undefined : g.desired.policies.get(key),
       ...(invalidErrors ? { invalidErrors } : {}),
       conflicts,
-      gatekeeper,
+      rejected: this.rejectionsOf(key, g),
+      gatekeeper: this.viewWithWrites(g.view),
       ...(previous ? { previous } : {}),
       now: this.now()
         .toISOString()
         .replace(/\.\d+Z$/, 'Z'),
     });
-    const notEnforced = status.checks.some((c) => !c.enforced);
-    if (previous && canonicalJson(previous) === canonicalJson(status)) return { written: false, notEnforced };
-    await this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, status);
-    await this.emitTransitionEvents(policy, previous, status);
-    return { written: true, notEnforced };
+    const ready = status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (previous && canonicalJson(previous) === canonicalJson(status)) return { written: false, ready };
+    let stored;
+    try {
+      stored = await limit(() => this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, status));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return { written: false, ready }; // deleted meanwhile
+      // A status the API server will not store must not leave the old one saying Ready=True for an old generation.
+      this.opts.log.warn('status write failed; writing a minimal one', { policy: key, error: String(err) });
+      const minimal = {
+        observedGeneration: policy.metadata.generation ?? 0,
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            observedGeneration: policy.metadata.generation ?? 0,
+            lastTransitionTime: this.now()
+              .toISOString()
+              .replace(/\.\d+Z$/, 'Z'),
+            reason: 'StatusWriteFailed',
+            message: capList([String(err)], ''),
+          },
+        ],
+      };
+      await limit(() => this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, minimal));
+      return { written: true, ready: false };
+    }
+    this.remember(policy, {
+      ...policy,
+      metadata: { ...policy.metadata, resourceVersion: stored.metadata.resourceVersion },
+      status,
+    } as K8sObject);
+    await this.emitTransitionEvents(policy, previous, status, limit);
+    return { written: true, ready };
+  }
+
+  /** Constraints as this pass left them: what the caches hold, with this pass's applies on top. */
+  private viewWithWrites(view: Gathered['view']): GatekeeperView {
+    // A lookup, not a copy: statuses are built per policy, and copying every constraint each time is quadratic.
+    const written = this.written;
+    const constraints = {
+      get(key: string): ObservedObject | undefined {
+        const cached = view.constraints.get(key);
+        const slash = key.indexOf('/');
+        const w = written.get(`constraints.gatekeeper.sh/${key.slice(0, slash)}//${key.slice(slash + 1)}`);
+        return w && (!cached || newer(w, cached)) ? w : cached;
+      },
+    } as ReadonlyMap<string, ObservedObject>;
+    return { ...view, constraints };
   }
 
   private async emitTransitionEvents(
     policy: PolicyObject,
     previous: Partial<PolicyStatus> | undefined,
     status: PolicyStatus,
+    limit: Limiter,
   ) {
     for (const type of ['Ready', 'Valid'] as const) {
       const before = previous?.conditions?.find((c) => c.type === type);
       const after = status.conditions.find((c) => c.type === type);
       if (!after || (before && before.status === after.status && before.reason === after.reason)) continue;
+      // A first status is not a transition: a new policy that is valid and waiting for Gatekeeper is not news (at
+      // scale those Events would cost as many writes as the constraints); its Ready=True, or an invalid spec, is.
+      if (!before && after.status === 'True' && type === 'Valid') continue;
+      if (!before && type === 'Ready' && after.reason === 'Progressing') continue;
       const now = this.now().toISOString();
-      await this.client
-        .create({
+      await limit(() =>
+        this.client.create({
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { namespace: this.opts.eventNamespace ?? 'default', generateName: `${policy.metadata.name}.` },
@@ -258,29 +530,173 @@ export class Reconciler {
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,
-        } as { apiVersion: string; kind: string; metadata: { namespace?: string } })
-        .catch((err: unknown) => this.opts.log.warn('could not record an event', { error: String(err) }));
+        } as { apiVersion: string; kind: string; metadata: { namespace?: string } }),
+      ).catch((err: unknown) => this.opts.log.warn('could not record an event', { error: String(err) }));
     }
   }
 
-  private async writeModuleConfigStatus(moduleConfig: ObservedObject, result: CompileResult): Promise<number> {
-    const errors = result.invalid.get(MODULE_CONFIG_KEY);
-    const message = errors ? `invalid settings, nothing changed until they are fixed: ${errors.join('; ')}` : '';
-    const current = (moduleConfig.status as { message?: string } | undefined)?.message ?? '';
-    if (current === message) return 0;
-    await this.client.mergePatchStatus(moduleConfig.apiVersion, 'ModuleConfig', moduleConfig.metadata.name, {
+  private async writeModuleConfigStatus(moduleConfig: ObservedObject, g: Gathered): Promise<number> {
+    const errors = g.settingsErrors;
+    const previous = (moduleConfig.status ?? {}) as { message?: string; appliedSettings?: unknown };
+    const frozen = g.desired.invalid.has(MODULE_CONFIG_KEY);
+    const message =
+      errors.length === 0
+        ? ''
+        : frozen
+          ? `invalid settings, nothing changed until they are fixed: ${capList(errors, '; ')}`
+          : `invalid settings; the last valid settings stay in force until they are fixed: ${capList(errors, '; ')}`;
+    // As one JSON string: a merge patch would merge an object into the old one, keeping settings since removed.
+    const settings = canonicalJson((moduleConfig.spec as { settings?: unknown } | undefined)?.settings ?? {});
+    const status = {
       message,
-    });
+      ...(errors.length === 0
+        ? { appliedSettings: settings }
+        : previous.appliedSettings !== undefined
+          ? { appliedSettings: previous.appliedSettings }
+          : {}),
+    };
+    if (
+      canonicalJson({ message: previous.message ?? '', appliedSettings: previous.appliedSettings }) ===
+      canonicalJson({ appliedSettings: undefined, ...status })
+    )
+      return 0;
+    const stored = await this.client.mergePatchStatus(
+      moduleConfig.apiVersion,
+      'ModuleConfig',
+      moduleConfig.metadata.name,
+      status,
+    );
+    this.remember(moduleConfig, {
+      ...moduleConfig,
+      metadata: { ...moduleConfig.metadata, resourceVersion: stored.metadata.resourceVersion },
+      status,
+    } as K8sObject);
     return 1;
+  }
+
+  /** Notes an object as the API server stored it, until the cache shows that version (or a later one). */
+  private remember(desired: K8sObject, stored: K8sObject): void {
+    const id = objectId(desired);
+    this.deleted.delete(id);
+    const spec = [...INPUTS, ...OWNED].find((r) => r.kind === desired.kind) ?? {
+      apiVersion: desired.apiVersion,
+      kind: desired.kind,
+      status: gatekeeperStatus,
+    };
+    this.written.set(id, strip({ ...spec, apiVersion: desired.apiVersion }, stored as KubernetesObject));
+  }
+
+  /** The cached list with this process's own later writes and deletes applied. */
+  private fresh(items: ObservedObject[] | undefined, apiVersion: string, kind: string): ObservedObject[] | undefined {
+    if (items === undefined) return undefined;
+    if (this.written.size === 0 && this.deleted.size === 0) return items;
+    const out: ObservedObject[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const id = objectId(item);
+      seen.add(id);
+      if (this.deleted.has(id)) continue;
+      const w = this.written.get(id);
+      out.push(w && newer(w, item) ? w : item);
+    }
+    for (const w of this.writtenOf(apiVersion, kind)) if (!seen.has(objectId(w))) out.push(w);
+    return out;
+  }
+
+  /** Remembered writes of one resource (indexed once per pass). */
+  private writtenOf(apiVersion: string, kind: string): ObservedObject[] {
+    if (this.writtenIndex === undefined) {
+      this.writtenIndex = new Map();
+      for (const w of this.written.values()) {
+        const key = `${w.apiVersion}/${w.kind}`;
+        const list = this.writtenIndex.get(key);
+        if (list) list.push(w);
+        else this.writtenIndex.set(key, [w]);
+      }
+    }
+    return this.writtenIndex.get(`${apiVersion}/${kind}`) ?? [];
+  }
+
+  /** Drops remembered writes the caches have caught up with. */
+  private forgetCaughtUp(): void {
+    const byResource = new Map<string, Map<string, ObservedObject>>();
+    const cachedOf = (o: ObservedObject): ObservedObject | undefined => {
+      const key = `${o.apiVersion}/${o.kind}`;
+      let index = byResource.get(key);
+      if (!index) {
+        index = new Map((this.cache.list(o) ?? []).map((c) => [objectId(c), c]));
+        byResource.set(key, index);
+      }
+      return index.get(objectId(o));
+    };
+    for (const [id, w] of this.written) {
+      const cached = cachedOf(w);
+      if (cached && !newer(w, cached)) this.written.delete(id);
+      else if (!cached) {
+        // Not in the cache although its watch has seen our write's version: deleted since. Forget it.
+        const seen = this.cache.resourceVersion?.(w);
+        if (seen !== undefined && !newer(w, { ...w, metadata: { ...w.metadata, resourceVersion: seen } }))
+          this.written.delete(id);
+      }
+    }
+    for (const id of this.deleted) {
+      const [, kind] = id.split('/');
+      const group = id.split('/')[0] ?? '';
+      const apiVersion = [TEMPLATE_API_VERSION, CONSTRAINT_API_VERSION, SYNCSET_API, ADMISSION_API, PROVIDER_API].find(
+        (v) => v.split('/')[0] === group,
+      );
+      if (!apiVersion || !kind) {
+        this.deleted.delete(id);
+        continue;
+      }
+      if (!(this.cache.list({ apiVersion, kind }) ?? []).some((c) => objectId(c) === id)) this.deleted.delete(id);
+    }
   }
 }
 
-function kindOf(template: K8sObject): string {
-  return String(
-    (template.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names?.kind ?? '',
-  );
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** At most `n` tasks run at once; the others wait in order. */
+export function limiter(n: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }
 
-function ref(o: K8sObject): { kind: string; name: string; id: string } {
-  return { kind: o.kind, name: o.metadata.name, id: objectId(o) };
+/** `a` is a later version than `b` (resourceVersions of one etcd are increasing integers; anything else: no). */
+function newer(a: ObservedObject, b: ObservedObject): boolean {
+  const ra = a.metadata.resourceVersion;
+  const rb = b.metadata.resourceVersion;
+  if (!ra || !rb || !/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return false;
+  return BigInt(ra) > BigInt(rb);
+}
+
+/** The last valid settings as stored in the ModuleConfig's status (a JSON string), or undefined. */
+function parseSettings(stored: unknown): unknown {
+  if (typeof stored !== 'string') return undefined;
+  try {
+    return JSON.parse(stored) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function managedCounts(desired: CompileResult, d: Decision): ManagedCounts {
+  const conflicting = new Set(d.conflicts.map((c) => c.object));
+  const counts: ManagedCounts = new Map();
+  for (const o of desired.objects) if (!conflicting.has(o)) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
+  return counts;
+}
+
+function ref(o: K8sObject): { kind: string; name: string; id: string; owner: string } {
+  return { kind: o.kind, name: o.metadata.name, id: objectId(o), owner: ownerKey(o) };
 }

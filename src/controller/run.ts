@@ -1,17 +1,17 @@
-// `gatewright run`: the operator process. Watches the inputs and the objects it owns, funnels every change into one
-// work-queue key (the reconcile is level-triggered over the whole desired set), runs the reconciler only while it
+// `gatewright run`: the operator process. Builds the watch caches the reconciler declares, funnels every change into
+// one work-queue key (the reconcile is level-triggered over the whole desired set), runs the reconciler only while it
 // holds the Lease, serves /healthz /readyz /metrics, and shuts down gracefully on SIGTERM.
 import { hostname } from 'node:os';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterCache } from './cache.js';
 import { loadLibrary } from '../library/load.js';
-import { KubeClient, resourcePath } from './kube-client.js';
+import { KubeClient } from './kube-client.js';
 import { LeaderElector } from './leader.js';
 import { createLogger } from './log.js';
 import { OperatorMetrics, type WriteVerb } from './metrics.js';
 import { OpsServer } from './ops-server.js';
 import { kubeRequestAuthorizer, operatorIdentity } from './kube-auth.js';
-import { MANAGED_SELECTOR, Reconciler } from './reconcile.js';
-import { ResourceWatcher } from './watch.js';
+import { Reconciler } from './reconcile.js';
 import { WorkQueue } from './workqueue.js';
 import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 
@@ -26,6 +26,11 @@ export interface RunOptions {
   leaseDurationSeconds: number;
   resyncSeconds: number;
   logLevel: string;
+  /** Client-side rate limit of the API requests a pass makes (client-go's QPS and Burst). */
+  qps?: number;
+  burst?: number;
+  /** API requests in flight at once while a pass acts. */
+  maxInFlight?: number;
   /** gatewright's image signature provider (verifyImageSignatures): its HTTPS URL and serving CA. */
   imageSignatureProvider?: ImageSignatureProvider;
   /** Serve /metrics only to authenticated, authorized callers. */
@@ -52,7 +57,10 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const identity = opts.identity ?? `${hostname()}-${process.pid}`;
   const metrics = new OperatorMetrics();
   metrics.registerController(CONTROLLER);
-  const client = new KubeClient(kc, (verb, kind) => metrics.recordApiWrite(WRITE_VERBS[verb] ?? 'patch', kind));
+  const client = new KubeClient(kc, (verb, kind) => metrics.recordApiWrite(WRITE_VERBS[verb] ?? 'patch', kind), {
+    ...(opts.qps !== undefined ? { qps: opts.qps } : {}),
+    ...(opts.burst !== undefined ? { burst: opts.burst } : {}),
+  });
   const protection =
     opts.protect === false
       ? undefined
@@ -62,17 +70,35 @@ export async function runOperator(opts: RunOptions): Promise<void> {
           });
           return undefined;
         });
+
+  // Every change to an input or an owned object means: reconcile the whole desired set again (one key; the work queue
+  // folds a burst of events into one pass). Only the leader reconciles; a standby keeps its caches warm and takes
+  // over with a full pass.
+  let leading = false;
+  const enqueue = () => {
+    if (leading && cache.synced()) queue.add(KEY);
+  };
+  const cache: ClusterCache = new ClusterCache({ kc, log, metrics, onChange: () => enqueue() });
   const reconciler = new Reconciler({
     ...(protection ? { operatorIdentity: protection } : {}),
     client,
+    cache,
     library: loadLibrary(opts.templatesDir),
     log,
+    ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
     ...(opts.imageSignatureProvider ? { imageSignatureProvider: opts.imageSignatureProvider } : {}),
+    onBacklog: (b) => {
+      metrics.backlog.set({ stage: 'to_apply' }, b.toApply);
+      metrics.backlog.set({ stage: 'not_enforced' }, b.notEnforced);
+      metrics.backlog.set({ stage: 'not_ready' }, b.notReady);
+    },
     onManaged: (counts) => {
       metrics.managedObjects.reset();
       for (const [kind, n] of counts) metrics.managedObjects.set({ kind }, n);
     },
   });
+  // The run loop watches what the reconciler declares; the declaration follows the constraint kinds in use.
+  cache.follow(reconciler.watches());
 
   let firstReconcileDone = false;
   const queue = new WorkQueue({
@@ -83,7 +109,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     handler: async () => {
       const started = process.hrtime.bigint();
       const outcome = await reconciler.reconcile();
-      followConstraintKinds(reconciler.constraintKindsInUse());
+      cache.follow(reconciler.watches());
       firstReconcileDone = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       log.info('reconciled', { ...outcome, seconds });
@@ -92,51 +118,15 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     onError: (_key, err, retryInMs) => log.error('reconcile failed', { error: String(err), retryInMs }),
   });
 
-  // Every change to an input or an owned object means: reconcile the whole desired set again. Only the leader
-  // reconciles; a standby keeps its caches warm and takes over with a full pass.
-  let leading = false;
-  const enqueue = () => {
-    if (leading) queue.add(KEY);
-  };
-  const watchers = new Map<string, ResourceWatcher<KubernetesObject>>();
-  const watch = (path: string, labelSelector?: string) => {
-    if (watchers.has(path)) return;
-    const w = new ResourceWatcher<KubernetesObject>({
-      kc,
-      path,
-      ...(labelSelector ? { labelSelector } : {}),
-      onEvent: enqueue,
-      logger: log,
-      metrics,
-    });
-    watchers.set(path, w);
-    w.start();
-  };
-  watch(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy'));
-  watch(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy'));
-  watch(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig'));
-  watch(resourcePath('v1', 'Namespace'));
-  watch(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException'));
-  watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), MANAGED_SELECTOR);
-  watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
-  watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
-  watch('/apis/syncset.gatekeeper.sh/v1alpha1/syncsets', MANAGED_SELECTOR);
-  if (opts.imageSignatureProvider) watch('/apis/externaldata.gatekeeper.sh/v1beta1/providers', MANAGED_SELECTOR);
-  // Owned constraints, one watch per kind in use: drift (a hand edit or delete) triggers a reconcile, and so does
-  // Gatekeeper reporting enforcement or audit results on their status. The set follows what the last pass used.
-  const followConstraintKinds = (kinds: string[]) => {
-    const wanted = new Set(kinds.map((kind) => resourcePath('constraints.gatekeeper.sh/v1beta1', kind)));
-    for (const path of wanted) watch(path, MANAGED_SELECTOR);
-    for (const [path, w] of watchers) {
-      if (path.includes('/constraints.gatekeeper.sh/') && !wanted.has(path)) {
-        watchers.delete(path);
-        void w.stop();
-      }
-    }
-  };
-
   const resync = setInterval(enqueue, opts.resyncSeconds * 1000);
   resync.unref();
+  // The first pass waits for the input caches; a resource that is not served (no Gatekeeper) counts as settled.
+  const untilSynced = setInterval(() => {
+    if (!cache.synced()) return;
+    clearInterval(untilSynced);
+    enqueue();
+  }, 100);
+  untilSynced.unref();
 
   const elector = new LeaderElector({
     kc,
@@ -171,8 +161,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   });
   ops.addHealthzCheck('ping', () => true);
   // Ready once the inputs are cached; constraint kinds nobody uses are never served, so they do not count.
-  const inputs = [...watchers.values()].filter((w) => !w.path.includes('/constraints.gatekeeper.sh/'));
-  ops.addReadyzCheck('caches', () => inputs.every((w) => w.hasSynced()) || 'input caches not synced yet');
+  ops.addReadyzCheck('caches', () => cache.synced() || 'input caches not synced yet');
   ops.addReadyzCheck('first-reconcile', () => !leading || firstReconcileDone || 'first reconcile not done yet');
   const port = await ops.start();
   log.info('serving /healthz /readyz /metrics', { port, identity });
@@ -183,9 +172,10 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     stopping = true;
     log.info('shutting down: finishing the reconcile in flight', { identity });
     clearInterval(resync);
+    clearInterval(untilSynced);
     leading = false;
     await queue.shutdown();
-    await Promise.all([...watchers.values()].map((w) => w.stop()));
+    await cache.stop();
     await elector.release();
     await ops.stop();
     log.info('stopped', { identity });

@@ -94,6 +94,8 @@ export interface StatusInput {
   result?: PolicyResult;
   invalidErrors?: string[];
   conflicts: string[];
+  /** The API server's answers to this policy's objects it rejected (a webhook, the constraint CRD's schema). */
+  rejected?: string[];
   gatekeeper: GatekeeperView;
   previous?: Partial<PolicyStatus>;
   now: string;
@@ -112,6 +114,25 @@ function condition(
   const before = previous?.find((c) => c.type === type);
   const lastTransitionTime = before && before.status === status ? before.lastTransitionTime : now;
   return { type, status, observedGeneration: generation, lastTransitionTime, reason, message };
+}
+
+/** Items shown in a condition message at most; the rest are counted. */
+export const MESSAGE_ITEMS = 20;
+/** A condition message's length at most (metav1.Condition allows 32 KiB; a status must stay writable). */
+export const MESSAGE_MAX_CHARS = 4096;
+
+/** The first items joined, then how many more there are, within MESSAGE_MAX_CHARS. */
+export function capList(items: string[], separator: string): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const item of items.slice(0, MESSAGE_ITEMS)) {
+    const piece = item.length > 1024 ? `${item.slice(0, 1021)}...` : item;
+    if (length + piece.length + separator.length > MESSAGE_MAX_CHARS - 40) break;
+    shown.push(piece);
+    length += piece.length + separator.length;
+  }
+  const rest = items.length - shown.length;
+  return rest > 0 ? `${shown.join(separator)}${separator}and ${rest} more` : shown.join(separator);
 }
 
 export function buildPolicyStatus(input: StatusInput): PolicyStatus {
@@ -140,6 +161,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
     : [];
   const unsupported = valid ? result.unsupported.map((u) => `${u.field}: ${u.reason}`) : [];
   const waiting = checks.filter((c) => !c.enforced).map((c) => `${c.kind}/${c.constraint}`);
+  const progress = `${checks.length - waiting.length}/${checks.length} check(s) enforced`;
 
   let degradedReason = '';
   let degradedMessage = 'no problem found';
@@ -148,13 +170,16 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
     degradedMessage = 'the ConstraintTemplate API (templates.gatekeeper.sh) is not served: is Gatekeeper installed?';
   } else if (templateProblems.length > 0) {
     degradedReason = 'TemplateError';
-    degradedMessage = templateProblems.join('; ');
+    degradedMessage = capList(templateProblems, '; ');
+  } else if ((input.rejected ?? []).length > 0) {
+    degradedReason = 'Rejected';
+    degradedMessage = capList(input.rejected ?? [], '; ');
   } else if (input.conflicts.length > 0) {
     degradedReason = 'NameConflict';
-    degradedMessage = input.conflicts.join('; ');
+    degradedMessage = capList(input.conflicts, '; ');
   } else if (unsupported.length > 0) {
     degradedReason = 'NotImplemented';
-    degradedMessage = unsupported.join('; ');
+    degradedMessage = capList(unsupported, '; ');
   }
   const degraded = degradedReason !== '';
   const progressing = valid && gatekeeper.installed && templateProblems.length === 0 && waiting.length > 0;
@@ -169,7 +194,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
     readyMessage = degradedMessage;
   } else if (waiting.length > 0) {
     readyReason = 'Progressing';
-    readyMessage = `waiting for Gatekeeper to enforce ${waiting.join(', ')}`;
+    readyMessage = `${progress}; waiting for Gatekeeper to enforce ${capList(waiting, ', ')}`;
   }
   const ready = readyReason === 'Enforced';
 
@@ -192,7 +217,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
         'Valid',
         valid,
         valid ? 'ValidSpec' : 'InvalidSpec',
-        valid ? 'the spec is valid' : (input.invalidErrors ?? []).join('; '),
+        valid ? 'the spec is valid' : capList(input.invalidErrors ?? [], '; '),
         generation,
         prevConditions,
         now,
@@ -201,7 +226,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
         'Progressing',
         progressing,
         progressing ? 'WaitingForGatekeeper' : 'Converged',
-        progressing ? `waiting for ${waiting.join(', ')}` : 'nothing to wait for',
+        progressing ? `${progress}; waiting for ${capList(waiting, ', ')}` : 'nothing to wait for',
         generation,
         prevConditions,
         now,

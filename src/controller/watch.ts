@@ -38,6 +38,12 @@ export interface ResourceWatcherOptions<T extends KubernetesObject> {
    * API server answers 410 and the watcher relists. The cache starts empty and hasSynced() waits for a list.
    */
   resourceVersion?: string;
+  /**
+   * Turns each object into what the cache keeps (client-go's SetTransform): strip what the controller never reads
+   * (managedFields, audit violation lists) so the cache stays small. An event whose transformed object equals the
+   * cached one (only its resourceVersion moved, e.g. an audit timestamp) updates the cache without calling onEvent.
+   */
+  transform?: (obj: T) => T;
 }
 
 interface WatchLine {
@@ -125,6 +131,11 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
+  /** The API server answered 404 to the last attempt: the resource is not served (its CRD does not exist). */
+  get notServed(): boolean {
+    return this.lastError instanceof KubeApiError && this.lastError.code === 404;
+  }
+
   /** True while a watch connection is open. */
   get connected(): boolean {
     return this.connectedNow;
@@ -200,7 +211,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         },
         signal: this.abort.signal,
       });
-      for (const item of page.items ?? []) fresh.set(keyOf(item), item);
+      for (const item of page.items ?? []) fresh.set(keyOf(item), this.transform(item));
       resourceVersion = page.metadata?.resourceVersion;
       continueToken = page.metadata?.continue || undefined;
       if (this.stopped) return;
@@ -215,7 +226,11 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     for (const [key, obj] of fresh) {
       const before = previous.get(key);
       if (before === undefined) this.emit('ADDED', obj);
-      else if (before.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('MODIFIED', obj);
+      else if (
+        before.metadata?.resourceVersion !== obj.metadata?.resourceVersion &&
+        !(this.opts.transform !== undefined && sameContent(before, obj))
+      )
+        this.emit('MODIFIED', obj);
     }
     this.resourceVersionSeen = resourceVersion;
     this.lastError = undefined;
@@ -302,13 +317,15 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
       case 'MODIFIED': {
         const before = this.cache.get(key);
         if (before !== undefined && before.metadata?.resourceVersion === rv) return 'ignored';
-        this.cache.set(key, obj as T);
-        this.emit(before === undefined ? 'ADDED' : 'MODIFIED', obj as T);
+        const kept = this.transform(obj as T);
+        this.cache.set(key, kept);
+        if (before !== undefined && this.opts.transform !== undefined && sameContent(before, kept)) return 'delivered';
+        this.emit(before === undefined ? 'ADDED' : 'MODIFIED', kept);
         return 'delivered';
       }
       case 'DELETED':
         this.cache.delete(key);
-        this.emit('DELETED', obj as T);
+        this.emit('DELETED', this.transform(obj as T));
         return 'delivered';
       default:
         this.log.warn('Ignored a watch event of unknown type', { type: event.type });
@@ -324,9 +341,20 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     }
   }
 
+  private transform(obj: T): T {
+    return this.opts.transform ? this.opts.transform(obj) : obj;
+  }
+
   private sleep(ms: number): Promise<void> {
     return this.timer.sleep(ms);
   }
+}
+
+/** Equal but for the resourceVersion: nothing the controller reads has changed. */
+function sameContent(a: KubernetesObject, b: KubernetesObject): boolean {
+  const withoutVersion = (o: KubernetesObject) =>
+    JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return withoutVersion(a) === withoutVersion(b);
 }
 
 function cacheKey(namespace: string | undefined, name: string): string {

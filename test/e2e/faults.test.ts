@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
 import winston from 'winston';
+import { ClusterCache } from '../../src/controller/cache.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { kubeRequestAuthorizer, operatorIdentity } from '../../src/controller/kube-auth.js';
 import { OperatorMetrics } from '../../src/controller/metrics.js';
@@ -81,9 +82,25 @@ const OPERATOR_RULES = [
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
+let cache: ClusterCache;
+let lastCacheChange = 0;
+
+/** The reconciler reads the watch caches: let them follow what it declares and go quiet before a pass. */
+async function settle(): Promise<void> {
+  cache.follow(reconciler.watches());
+  const started = Date.now();
+  for (;;) {
+    const now = Date.now();
+    if (cache.synced() && now - lastCacheChange >= 1000 && now - started >= 1000) return;
+    if (now - started > 30_000) throw new Error('the caches did not settle');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function converge(maxMs = 180_000): Promise<ReconcileOutcome> {
   const deadline = Date.now() + maxMs;
   for (;;) {
+    await settle();
     const outcome = await reconciler.reconcile();
     if (outcome.requeueAfterMs === undefined) return outcome;
     if (Date.now() > deadline) throw new Error('the reconciler did not converge in time');
@@ -173,7 +190,13 @@ beforeAll(async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(operator.kubeconfigPath);
   operatorClient = new KubeClient(kc);
+  cache = new ClusterCache({
+    kc,
+    log: winston.createLogger({ silent: true }),
+    onChange: () => (lastCacheChange = Date.now()),
+  });
   reconciler = new Reconciler({
+    cache,
     client: operatorClient,
     library: loadLibrary(join(repoRoot(), 'templates')),
     log: winston.createLogger({ silent: true }),
@@ -207,6 +230,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await cache?.stop();
   if (!client) return;
   await removeManagedObjects(client);
   for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import winston from 'winston';
+import { ClusterCache } from '../../src/controller/cache.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { Reconciler, type ReconcileOutcome } from '../../src/controller/reconcile.js';
 import { loadLibrary } from '../../src/library/load.js';
@@ -25,6 +26,8 @@ jest.setTimeout(300_000);
 
 let client: KubeTestClient;
 let reconciler: Reconciler;
+let cache: ClusterCache;
+let lastCacheChange = 0;
 const writes: string[] = [];
 const k = (args: string[], stdin?: string) => kubectl(e2eEnvironment().kubeconfigPath, args, stdin);
 
@@ -39,9 +42,25 @@ const NAMESPACES: Record<string, Record<string, string>> = {
   [PLAIN_NS]: {},
 };
 
+/**
+ * Lets the watch caches catch up with the test's own writes: the caches must have synced and seen no event for a
+ * short while (a watch event from the local API server arrives within milliseconds).
+ */
+async function settle(): Promise<void> {
+  cache.follow(reconciler.watches());
+  const started = Date.now();
+  for (;;) {
+    const now = Date.now();
+    if (cache.synced() && now - lastCacheChange >= 1000 && now - started >= 1000) return;
+    if (now - started > 30_000) throw new Error('the caches did not settle');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function converge(maxMs = 180_000): Promise<ReconcileOutcome> {
   const deadline = Date.now() + maxMs;
   for (;;) {
+    await settle();
     const outcome = await reconciler.reconcile();
     if (outcome.requeueAfterMs === undefined) return outcome;
     if (Date.now() > deadline) throw new Error('the reconciler did not converge in time');
@@ -82,7 +101,9 @@ beforeAll(async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(e2eEnvironment().kubeconfigPath);
   const log = winston.createLogger({ silent: true });
+  cache = new ClusterCache({ kc, log, onChange: () => (lastCacheChange = Date.now()) });
   reconciler = new Reconciler({
+    cache,
     client: new KubeClient(kc, (verb, kind) => writes.push(`${verb} ${kind}`)),
     library: loadLibrary(join(repoRoot(), 'templates')),
     log,
@@ -105,6 +126,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await cache?.stop();
   if (!client) return;
   for (const e of policyExamples()) await client.delete(e.object as unknown as KubeObject);
   await client.delete({
@@ -557,6 +579,7 @@ describe('changes converge', () => {
       },
     };
     await client.apply(policy as unknown as KubeObject);
+    await settle();
     await reconciler.reconcile();
     const s = await policyStatus('OperationPolicy', 'gw-op-clash');
     expect(condition(s, 'Degraded')).toMatchObject({
@@ -639,7 +662,7 @@ describe('changes converge', () => {
     expect(condition(await policyStatus('SecurityPolicy', 'mypolicy'), 'Valid')?.status).toBe('True');
   });
 
-  test('invalid module settings are reported on the ModuleConfig and change nothing', async () => {
+  test('invalid module settings are reported on the ModuleConfig; the last valid ones stay in force, the rest goes on', async () => {
     const countBefore = (
       await client.request(
         'GET',
@@ -653,14 +676,28 @@ describe('changes converge', () => {
       spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } },
     };
     await client.apply(mc as unknown as KubeObject);
+    await settle();
     const outcome = await reconciler.reconcile();
     expect([outcome.applied, outcome.pruned]).toEqual([0, 0]);
     const stored = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');
     expect((stored?.status as { message?: string }).message).toMatch(
-      /^invalid settings, nothing changed until they are fixed: .*spec\.settings\.podSecurityStandards\.defaultPolicy: Unsupported value: "Strict"/,
+      /^invalid settings; the last valid settings stay in force until they are fixed: .*spec\.settings\.podSecurityStandards\.defaultPolicy: Unsupported value: "Strict"/,
     );
     const root = pod('root', RESTRICTED_NS, { securityContext: { runAsUser: 0 } });
     expect((await dryRunCreate(root)).status).toBe(403);
+    // Other policies stay valid, and a new one is enforced meanwhile.
+    expect(condition(await policyStatus('SecurityPolicy', 'mypolicy'), 'Valid')?.status).toBe('True');
+    const fresh = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'OperationPolicy',
+      metadata: { name: 'gw-op-while-mc-invalid' },
+      spec: { policies: { priorityClassNames: ['a'] }, match: { namespaceSelector: { matchNames: [PRIVILEGED_NS] } } },
+    };
+    await client.apply(fresh as unknown as KubeObject);
+    await converge();
+    expect(condition(await policyStatus('OperationPolicy', 'gw-op-while-mc-invalid'), 'Ready')?.status).toBe('True');
+    expect((await dryRunCreate(pod('prio-mc', PRIVILEGED_NS, { priorityClassName: 'b' }))).status).toBe(403);
+    await client.delete(fresh as unknown as KubeObject);
     await client.apply({ ...mc, spec: { version: 1, settings: {} } } as unknown as KubeObject);
     await converge();
     const fixed = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');
@@ -695,6 +732,7 @@ describe('changes converge', () => {
   test('idle: after convergence a full pass writes nothing', async () => {
     await converge();
     writes.length = 0;
+    await settle();
     const outcome = await reconciler.reconcile();
     expect(outcome).toEqual({ applied: 0, pruned: 0, statusWrites: 0 });
     expect(writes).toEqual([]);

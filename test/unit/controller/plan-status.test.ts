@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { compile } from '../../../src/compiler/compile.js';
 import type { K8sObject } from '../../../src/compiler/model.js';
-import { containsAll, planChanges, type ObservedObject } from '../../../src/controller/plan.js';
+import { fieldOwners } from '../../../src/controller/cache.js';
+import { containsAll, foreignFieldsPatch, planChanges, type ObservedObject } from '../../../src/controller/plan.js';
 import {
   buildPolicyStatus,
   constraintEnforced,
@@ -226,5 +227,64 @@ describe('policy status', () => {
       gatekeeper: enforcedView(),
     });
     expect(cond(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'NameConflict' });
+  });
+});
+
+describe('drift another field manager made', () => {
+  const managedFields = [
+    {
+      manager: 'gatewright',
+      operation: 'Apply',
+      fieldsV1: {
+        'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {} } },
+        'f:spec': { 'f:parameters': { 'f:repos': {} } },
+      },
+    },
+    {
+      manager: 'kubectl-edit',
+      operation: 'Update',
+      fieldsV1: {
+        'f:metadata': { 'f:labels': { 'f:extra.example.com/team': {} } },
+        'f:spec': { 'f:match': { 'f:namespaces': {} }, 'f:parameters': { 'f:repos': {} } },
+      },
+    },
+    { manager: 'gatekeeper', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': { 'f:byPod': {} } } },
+  ];
+
+  it('fieldOwners: the paths other managers set, not Gatekeeper’s status, not gatewright’s own', () => {
+    expect(fieldOwners(managedFields)).toEqual({
+      managers: ['gatekeeper', 'gatewright', 'kubectl-edit'],
+      foreign: ['metadata.labels.extra.example.com/team', 'spec.match.namespaces', 'spec.parameters.repos'],
+    });
+  });
+
+  it('a label gatewright does not set is removed; a list another manager changed is set back whole', () => {
+    const desired = desiredOf([good]).objects.find((o) => o.kind === 'D8AllowedRepos') as K8sObject;
+    const observed = {
+      ...(structuredClone(desired) as ObservedObject),
+      fieldManagers: ['gatewright', 'kubectl-edit'],
+      foreignFields: ['metadata.labels.extra.example.com/team', 'spec.match.namespaces', 'spec.parameters.repos'],
+    };
+    (observed.spec as { match: Record<string, unknown> }).match.namespaces = ['nowhere'];
+    observed.metadata.labels = { ...observed.metadata.labels, 'extra.example.com/team': 'x' };
+    expect(foreignFieldsPatch(desired, observed)).toEqual({
+      metadata: { labels: { 'extra.example.com/team': null } },
+      // The policy's own matchNames: the edit's "nowhere" replaced them, the patch restores them.
+      spec: { match: { namespaces: ['team-*'] } },
+    });
+    // Unchanged values other managers also set are harmless: nothing to patch.
+    const same = { ...(structuredClone(desired) as ObservedObject), foreignFields: ['spec.parameters.repos'] };
+    expect(foreignFieldsPatch(desired, same)).toBeUndefined();
+    expect(repos(planChanges(desiredOf([good]), [observed]).applyConstraints)).toEqual(['repos']);
+  });
+
+  it('an object of ours whose managed-by label was removed is drift to repair, not someone else’s', () => {
+    const desired = desiredOf([good]);
+    const observed = observe(desired.objects).map((o) => ({ ...o, fieldManagers: ['gatewright'] }));
+    const constraint = observed.find((o) => o.kind === 'D8AllowedRepos') as ObservedObject;
+    delete constraint.metadata.labels?.['app.kubernetes.io/managed-by'];
+    const plan = planChanges(desired, observed);
+    expect(plan.conflicts).toEqual([]);
+    expect(repos(plan.applyConstraints)).toEqual(['repos']);
   });
 });

@@ -1,0 +1,501 @@
+// `make bench-converge`: how fast the operator brings N + N policies to Ready on a fresh local control plane, against
+// the baseline of the same rendered objects applied by 8 parallel `kubectl apply --server-side` clients on another
+// fresh control plane, timed until Gatekeeper reports every constraint enforced. Prints figures; asserts nothing.
+//
+//   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
+//                                     [--skip-baseline] [--skip-operator]
+//
+// Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
+// builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { compile } from '../compiler/compile.js';
+import type { K8sObject } from '../compiler/model.js';
+import { loadLibrary } from '../library/load.js';
+import { KubeHttp } from '../controller/kube-http.js';
+import { resourcePath } from '../controller/kube-client.js';
+import { ResourceWatcher } from '../controller/watch.js';
+import { benchNamespaces, benchPolicies, namespaceObject } from './generate.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = join(root, 'hack', '.bin');
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const has = (name: string) => process.argv.includes(`--${name}`);
+const N = flag('policies', 200);
+const NAMESPACES = flag('namespaces', 200);
+const IDLE_SECONDS = flag('idle', 120);
+const MAX_IN_FLIGHT = flag('max-in-flight', 8);
+const TIMEOUT_MS = flag('timeout', 3600) * 1000;
+const LEASE_SECONDS = flag('lease-duration', 60);
+
+interface ControlPlane {
+  kubeconfigPath: string;
+  state: { stateDir: string };
+  stop(): Promise<void>;
+}
+interface Harness {
+  startControlPlane(opts: { log?: (m: string) => void }): Promise<ControlPlane>;
+}
+
+const log = (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number);
+};
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err.slice(-2000)}`)),
+    );
+  });
+}
+
+const kubectl = (kubeconfig: string, args: string[]) =>
+  run(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args]);
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** apiserver_request_total summed by verb, and by verb and resource. */
+async function requestCounts(http: KubeHttp): Promise<Map<string, number>> {
+  const res = await http.request('GET', '/metrics');
+  const counts = new Map<string, number>();
+  for (const line of res.body.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries(
+      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const verb = labels.verb ?? '?';
+    const resource = `${labels.resource ?? ''}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    counts.set(verb, (counts.get(verb) ?? 0) + value);
+    counts.set(`${verb} ${resource}`, (counts.get(`${verb} ${resource}`) ?? 0) + value);
+  }
+  return counts;
+}
+
+function diff(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) if (v - (before.get(k) ?? 0) > 0) out.set(k, v - (before.get(k) ?? 0));
+  return out;
+}
+
+const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION'];
+/** Resources only gatewright writes (Gatekeeper writes the constraints' and templates' status subresources). */
+const gatewrightResource = (resource: string) =>
+  /^(securitypolicies|operationpolicies|moduleconfigs)(\/status)?$/.test(resource) ||
+  /^(constrainttemplates|syncsets|validatingadmissionpolicies|validatingadmissionpolicybindings|events|d8[a-z]+|leases)$/.test(
+    resource,
+  );
+
+function printCounts(title: string, counts: Map<string, number>, perPolicy?: number): void {
+  const verbs = [...counts].filter(([k]) => !k.includes(' ')).sort((a, b) => b[1] - a[1]);
+  console.log(`  ${title}: ${verbs.map(([v, n]) => `${v} ${n}`).join(', ') || 'none'}`);
+  const ours = [...counts].filter(([k]) => k.includes(' ') && gatewrightResource(k.split(' ')[1] ?? ''));
+  const oursByVerb = new Map<string, number>();
+  for (const [k, n] of ours) oursByVerb.set(k.split(' ')[0] ?? '', (oursByVerb.get(k.split(' ')[0] ?? '') ?? 0) + n);
+  const writes = [...oursByVerb].filter(([v]) => WRITE_VERBS.includes(v)).reduce((a, [, n]) => a + n, 0);
+  console.log(
+    `    on gatewright's resources: ${[...oursByVerb].map(([v, n]) => `${v} ${n}`).join(', ') || 'none'}` +
+      (perPolicy ? ` (writes per policy: ${(writes / perPolicy).toFixed(1)})` : ''),
+  );
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function setUpCluster(plane: ControlPlane, http: KubeHttp): Promise<void> {
+  await kubectl(plane.kubeconfigPath, ['apply', '--server-side', '-f', join(root, 'crds')]);
+  await kubectl(plane.kubeconfigPath, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=120s',
+    '-f',
+    join(root, 'crds'),
+  ]);
+  const namespaces = [{ name: 'gatewright-system', labels: {} }, ...benchNamespaces(NAMESPACES)];
+  await Promise.all(
+    namespaces.map((ns) =>
+      http.call('PATCH', `/api/v1/namespaces/${ns.name}?fieldManager=bench&force=true`, {
+        body: namespaceObject(ns),
+        contentType: 'application/apply-patch+yaml',
+      }),
+    ),
+  );
+}
+
+function toYamlStream(objects: unknown[]): string {
+  return objects.map((o) => JSON.stringify(o)).join('\n---\n') + '\n';
+}
+
+interface ReadyWatch {
+  firstReady: number | undefined;
+  readyAt: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/** Watches both policy kinds; notes when each one first says Ready=True for its current generation. */
+function watchReady(kc: KubeConfig, t0: () => number): ReadyWatch {
+  const readyAt = new Map<string, number>();
+  const result: ReadyWatch = { firstReady: undefined, readyAt, stop: async () => {} };
+  const watchers = ['SecurityPolicy', 'OperationPolicy'].map(
+    (kind) =>
+      new ResourceWatcher<KubernetesObject>({
+        kc,
+        path: resourcePath('deckhouse.io/v1alpha1', kind),
+        onEvent: (_type, obj) => {
+          const o = obj as KubernetesObject & {
+            status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+          };
+          const ready = o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+          const key = `${kind}/${o.metadata?.name}`;
+          if (ready && o.status?.observedGeneration === o.metadata?.generation && !readyAt.has(key)) {
+            const at = Date.now() - t0();
+            readyAt.set(key, at);
+            result.firstReady ??= at;
+          }
+        },
+      }),
+  );
+  watchers.forEach((w) => w.start());
+  result.stop = async () => {
+    await Promise.all(watchers.map((w) => w.stop()));
+  };
+  return result;
+}
+
+async function operatorRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
+  log('gatewright: starting a fresh control plane');
+  const plane = await harness.startControlPlane({});
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfigPath);
+  const http = new KubeHttp(kc);
+  let operator: ChildProcess | undefined;
+  try {
+    await setUpCluster(plane, http);
+    const opsPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'gatewright-converge-'));
+    const logFile = join(dir, 'operator.log');
+    const reconcileSeconds: number[] = [];
+    let lastReconcileEnd = 0;
+    operator = spawn(
+      process.execPath,
+      [
+        join(root, 'dist', 'cli', 'main.js'),
+        'run',
+        '--ops-port',
+        String(opsPort),
+        '--ops-host',
+        '127.0.0.1',
+        '--lease-namespace',
+        'gatewright-system',
+        '--max-in-flight',
+        String(MAX_IN_FLIGHT),
+        // A shared 2-core machine can stall the API server for longer than the default 10 s renew deadline; the
+        // benchmark measures convergence, not Lease loss (which ends the process by design).
+        '--lease-duration',
+        String(LEASE_SECONDS),
+      ],
+      { env: { ...process.env, KUBECONFIG: plane.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const out = createWriteStream(logFile);
+    let pending = '';
+    operator.stdout?.on('data', (d: Buffer) => {
+      out.write(d);
+      pending += d.toString();
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (!line.includes('"reconciled"')) continue;
+        try {
+          const entry = JSON.parse(line) as { seconds?: number };
+          if (typeof entry.seconds === 'number') {
+            reconcileSeconds.push(entry.seconds);
+            lastReconcileEnd = Date.now();
+          }
+        } catch {
+          // not a JSON line
+        }
+      }
+    });
+    operator.stderr?.pipe(out);
+    const opsGet = async (path: string) => {
+      try {
+        return await fetch(`http://127.0.0.1:${opsPort}${path}`).then(async (r) => ({
+          status: r.status,
+          text: await r.text(),
+        }));
+      } catch {
+        return { status: 0, text: '' };
+      }
+    };
+    for (const start = Date.now(); (await opsGet('/readyz')).status !== 200;) {
+      if (Date.now() - start > 120_000) throw new Error(`the operator did not become ready (log: ${logFile})`);
+      await sleep(200);
+    }
+    const rssIdleEmpty = rssMb(operator.pid as number);
+    await sleep(2000);
+    reconcileSeconds.length = 0;
+
+    const policiesFile = join(dir, 'policies.yaml');
+    writeFileSync(policiesFile, toYamlStream(policies));
+    const before = await requestCounts(http);
+    let t0 = Date.now();
+    const ready = watchReady(kc, () => t0);
+    t0 = Date.now();
+    log(`gatewright: applying ${policies.length} policies at once`);
+    await kubectl(plane.kubeconfigPath, ['apply', '--server-side', '--field-manager', 'admin', '-f', policiesFile]);
+    const appliedAt = Date.now() - t0;
+    let lastReport = Date.now();
+    while (ready.readyAt.size < policies.length) {
+      if (Date.now() - t0 > TIMEOUT_MS) break;
+      if (operator.exitCode !== null) throw new Error(`the operator exited (${operator.exitCode}); log: ${logFile}`);
+      if (Date.now() - lastReport > 30_000) {
+        log(`gatewright: ${ready.readyAt.size}/${policies.length} Ready after ${seconds(Date.now() - t0)}`);
+        lastReport = Date.now();
+      }
+      await sleep(250);
+    }
+    const allReady = Math.max(0, ...ready.readyAt.values());
+    const converged = ready.readyAt.size === policies.length;
+    // Let the last pass finish before counting.
+    for (const since = Date.now(); Date.now() - lastReconcileEnd < 2000 && Date.now() - since < 30_000;)
+      await sleep(200);
+    const during = diff(await requestCounts(http), before);
+    const rssConverged = rssMb(operator.pid as number);
+    const reconciles = [...reconcileSeconds];
+
+    log(`gatewright: idle for ${IDLE_SECONDS} s`);
+    const writesMetric = async () =>
+      [...(await opsGet('/metrics')).text.matchAll(/^gatewright_api_write_requests_total\{[^}]*\} (\d+)/gm)].reduce(
+        (a, m) => a + Number(m[1]),
+        0,
+      );
+    const idleBefore = await requestCounts(http);
+    const opWritesBefore = await writesMetric();
+    const idleReconciles = reconcileSeconds.length;
+    await sleep(IDLE_SECONDS * 1000);
+    const idle = diff(await requestCounts(http), idleBefore);
+    const opWritesIdle = (await writesMetric()) - opWritesBefore;
+    const rssAfterIdle = rssMb(operator.pid as number);
+    await ready.stop();
+
+    console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
+    console.log(`  kubectl apply of the policies took ${seconds(appliedAt)}`);
+    console.log(
+      `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,
+    );
+    const half = pct([...ready.readyAt.values()], 50);
+    console.log(`  half of the policies Ready: ${seconds(half)}`);
+    console.log(
+      `  reconcile passes: ${reconciles.length}; duration p50 ${(pct(reconciles, 50) * 1000).toFixed(0)} ms, p99 ${(pct(reconciles, 99) * 1000).toFixed(0)} ms, max ${(Math.max(...reconciles) * 1000).toFixed(0)} ms`,
+    );
+    printCounts('API requests during convergence (all clients, incl. Gatekeeper and kubectl)', during, policies.length);
+    console.log(
+      `  operator RSS: ${rssIdleEmpty.toFixed(0)} MB before, ${rssConverged.toFixed(0)} MB after convergence, ${rssAfterIdle.toFixed(0)} MB after the idle period`,
+    );
+    console.log(
+      `  idle ${IDLE_SECONDS} s: ${reconcileSeconds.length - idleReconciles} reconcile passes, ${opWritesIdle} write(s) by the operator (its own count)`,
+    );
+    printCounts(`API requests while idle (all clients)`, idle);
+    const lists = [...idle].filter(([k]) => k.startsWith('LIST ')).map(([k, n]) => `${k.slice(5)} ${n}`);
+    console.log(`    LISTs while idle, by resource: ${lists.join(', ') || 'none'}`);
+    console.log(`  operator log: ${logFile}`);
+    (globalThis as { convergeResult?: number }).convergeResult = converged ? allReady : undefined;
+  } finally {
+    operator?.kill('SIGTERM');
+    await sleep(500);
+    await plane.stop();
+  }
+}
+
+async function baselineRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
+  log('baseline: starting a fresh control plane');
+  const plane = await harness.startControlPlane({});
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfigPath);
+  const http = new KubeHttp(kc);
+  const watchers: ResourceWatcher<KubernetesObject>[] = [];
+  try {
+    await setUpCluster(plane, http);
+    const { objects } = compile({
+      policies,
+      namespaces: benchNamespaces(NAMESPACES),
+      library: loadLibrary(join(root, 'templates')),
+    });
+    const isConstraint = (o: K8sObject) => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
+    const first = objects.filter((o) => !isConstraint(o));
+    const constraints = objects.filter(isConstraint);
+    const dir = mkdtempSync(join(tmpdir(), 'gatewright-baseline-'));
+    writeFileSync(join(dir, 'first.yaml'), toYamlStream(first));
+    const chunks = Array.from({ length: 8 }, (_, i) => constraints.filter((_c, j) => j % 8 === i));
+    chunks.forEach((c, i) => writeFileSync(join(dir, `constraints-${i}.yaml`), toYamlStream(c)));
+
+    // When each constraint is enforced, from each of Gatekeeper's two reports: the constraint's own status.byPod and
+    // the ConstraintPodStatus object it aggregates from.
+    const byPodAt = new Map<string, number>();
+    const podStatusAt = new Map<string, number>();
+    let t0 = Date.now();
+    const kinds = [...new Set(constraints.map((c) => c.kind))];
+    for (const kind of kinds) {
+      const w = new ResourceWatcher<KubernetesObject>({
+        kc,
+        path: resourcePath('constraints.gatekeeper.sh/v1beta1', kind),
+        baseBackoffMs: 250,
+        maxBackoffMs: 1000,
+        onEvent: (_t, obj) => {
+          const o = obj as KubernetesObject & {
+            status?: { byPod?: { enforced?: boolean; observedGeneration?: number }[] };
+          };
+          const pods = o.status?.byPod ?? [];
+          const key = `${kind}/${o.metadata?.name}`;
+          if (
+            pods.length > 0 &&
+            pods.every((p) => p.enforced === true && p.observedGeneration === o.metadata?.generation) &&
+            !byPodAt.has(key)
+          )
+            byPodAt.set(key, Date.now() - t0);
+        },
+      });
+      watchers.push(w);
+    }
+    watchers.push(
+      new ResourceWatcher<KubernetesObject>({
+        kc,
+        path: '/apis/status.gatekeeper.sh/v1beta1/namespaces/gatekeeper-system/constraintpodstatuses',
+        onEvent: (_t, obj) => {
+          const o = obj as KubernetesObject & { status?: { enforced?: boolean } };
+          const labels = o.metadata?.labels ?? {};
+          const key = `${labels['internal.gatekeeper.sh/constraint-kind']}/${labels['internal.gatekeeper.sh/constraint-name']}`;
+          if (o.status?.enforced === true && !podStatusAt.has(key)) podStatusAt.set(key, Date.now() - t0);
+        },
+      }),
+    );
+    t0 = Date.now();
+    log(`baseline: ${first.length} templates and others, then ${constraints.length} constraints by 8 kubectl clients`);
+    await kubectl(plane.kubeconfigPath, [
+      'apply',
+      '--server-side',
+      '--field-manager',
+      'baseline',
+      '-f',
+      join(dir, 'first.yaml'),
+    ]);
+    // Constraints need their CRDs: wait until Gatekeeper has ingested every template.
+    for (;;) {
+      const list = await http.call<{
+        items: {
+          metadata: { generation: number };
+          status?: { created?: boolean; byPod?: { observedGeneration?: number }[] };
+        }[];
+      }>('GET', '/apis/templates.gatekeeper.sh/v1/constrainttemplates');
+      const ingested = list.items.filter(
+        (t) =>
+          t.status?.created === true &&
+          (t.status.byPod ?? []).some((p) => p.observedGeneration === t.metadata.generation),
+      ).length;
+      if (ingested >= first.filter((o) => o.kind === 'ConstraintTemplate').length) break;
+      if (Date.now() - t0 > TIMEOUT_MS) throw new Error('templates not ingested');
+      await sleep(250);
+    }
+    const templatesAt = Date.now() - t0;
+    watchers.forEach((w) => w.start());
+    // A CRD can be Established a moment after the template says created: kubectl retries nothing, so we do.
+    await Promise.all(
+      chunks.map(async (_c, i) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await kubectl(plane.kubeconfigPath, [
+              'apply',
+              '--server-side',
+              '--field-manager',
+              'baseline',
+              '-f',
+              join(dir, `constraints-${i}.yaml`),
+            ]);
+            return;
+          } catch (err) {
+            if (attempt >= 5) throw err;
+            await sleep(1000);
+          }
+        }
+      }),
+    );
+    const appliedAt = Date.now() - t0;
+    let lastReport = Date.now();
+    while (byPodAt.size < constraints.length && Date.now() - t0 < TIMEOUT_MS) {
+      if (Date.now() - lastReport > 30_000) {
+        log(`baseline: ${byPodAt.size}/${constraints.length} enforced after ${seconds(Date.now() - t0)}`);
+        lastReport = Date.now();
+      }
+      await sleep(250);
+    }
+    const allEnforced = Math.max(...byPodAt.values());
+    const lags = [...byPodAt].filter(([k]) => podStatusAt.has(k)).map(([k, t]) => t - (podStatusAt.get(k) as number));
+    console.log(
+      `\n== baseline: the same ${objects.length} rendered objects, 8 parallel kubectl apply --server-side ==`,
+    );
+    console.log(`  templates ingested: ${seconds(templatesAt)}; all applied: ${seconds(appliedAt)}`);
+    console.log(
+      `  every constraint enforced (status.byPod): ${byPodAt.size === constraints.length ? seconds(allEnforced) : `NOT within ${seconds(TIMEOUT_MS)} (${byPodAt.size}/${constraints.length})`}`,
+    );
+    console.log(
+      `  ConstraintPodStatus says enforced before status.byPod by: median ${seconds(pct(lags, 50))}, p90 ${seconds(pct(lags, 90))}, max ${seconds(Math.max(...lags))} (${lags.length} constraints)`,
+    );
+    const ours = (globalThis as { convergeResult?: number }).convergeResult;
+    if (ours !== undefined && byPodAt.size === constraints.length)
+      console.log(
+        `\n== gatewright all Ready / baseline all enforced: ${(ours / allEnforced).toFixed(2)}× (target ≤ 1.2×) ==`,
+      );
+  } finally {
+    await Promise.all(watchers.map((w) => w.stop()));
+    await plane.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const harnessPath = join(root, 'dist-test', 'test', 'harness', 'control-plane.js');
+  const harness = (await import(pathToFileURL(harnessPath).href)) as Harness;
+  const policies = benchPolicies(N, N);
+  console.log(
+    `machine: ${(await import('node:os')).cpus().length} cores; load average ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  if (!has('skip-operator')) await operatorRun(harness, policies);
+  if (!has('skip-baseline')) await baselineRun(harness, policies);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);
