@@ -1,7 +1,8 @@
 // CustomResourceDefinitions of the policy API, assembled from the schemas in schemas.ts. crds/*.yaml is generated
 // from here (`make crds`), so the API server and `gatewright validate` check the same schema.
 import { dump } from 'js-yaml';
-import { forCrd, obj, type Schema } from './schema-builders.js';
+import { reservedNameRule } from './names.js';
+import { forCrd, obj, withCaps, type Schema } from './schema-builders.js';
 import {
   GROUP,
   VERSION,
@@ -61,6 +62,8 @@ interface KindDefinition {
   status: Schema;
   columns: PrinterColumn[];
   requiredSpec: boolean;
+  /** The object's name becomes constraint names, so prefixes of generated names are refused. */
+  reservedNames: boolean;
 }
 
 export const KINDS: KindDefinition[] = [
@@ -73,10 +76,11 @@ export const KINDS: KindDefinition[] = [
     description:
       'Operational requirements for workloads (allowed registries, resources, probes, labels, …), enforced by ' +
       'gatewright through OPA Gatekeeper. Compatible with the Deckhouse OperationPolicy.',
-    spec: operationPolicySpec,
+    spec: withCaps(operationPolicySpec),
     status: policyStatus(true),
     columns: [...policyColumns, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
+    reservedNames: true,
   },
   {
     kind: 'SecurityPolicy',
@@ -87,10 +91,11 @@ export const KINDS: KindDefinition[] = [
     description:
       'Security requirements for Pods and workloads (host access, privileges, capabilities, users, volumes, …), ' +
       'enforced by gatewright through OPA Gatekeeper. Compatible with the Deckhouse SecurityPolicy.',
-    spec: securityPolicySpec,
+    spec: withCaps(securityPolicySpec),
     status: policyStatus(true),
     columns: [...policyColumns, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
+    reservedNames: true,
   },
   {
     kind: 'SecurityPolicyException',
@@ -101,10 +106,11 @@ export const KINDS: KindDefinition[] = [
     description:
       'Values that Pods of this namespace labelled security.deckhouse.io/security-policy-exception: <name> may use ' +
       'although a SecurityPolicy or the Pod Security Standards forbid them.',
-    spec: securityPolicyExceptionSpec,
+    spec: withCaps(securityPolicyExceptionSpec),
     status: policyStatus(true),
     columns: [readyColumn, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
+    reservedNames: false,
   },
 ];
 
@@ -144,6 +150,7 @@ export const MODULE_CONFIG_KIND: KindDefinition = {
     ageColumn,
   ],
   requiredSpec: false,
+  reservedNames: false,
 };
 
 export function crdFor(def: KindDefinition): Record<string, unknown> {
@@ -156,7 +163,10 @@ export function crdFor(def: KindDefinition): Record<string, unknown> {
       status: def.status,
     },
     def.description,
-    def.requiredSpec ? { required: ['spec'] } : {},
+    {
+      ...(def.requiredSpec ? { required: ['spec'] } : {}),
+      ...(def.reservedNames ? { 'x-kubernetes-validations': [reservedNameRule] } : {}),
+    },
   );
   return {
     apiVersion: 'apiextensions.k8s.io/v1',

@@ -1,7 +1,21 @@
 // OpenAPI schemas of the policy API (group deckhouse.io, version v1alpha1). Field names, enums and defaults follow the
 // Deckhouse admission-policy-engine CRDs, so YAML written for DVP validates unchanged; descriptions say what a field
 // enforces and what leaving it out means, for `kubectl explain`.
-import { arr, bool, enumOf, freeForm, int, obj, str, stringList, stringMap, type Schema } from './schema-builders.js';
+import { NAMESPACE_GLOB_PATTERN } from './patterns.js';
+import {
+  arr,
+  bool,
+  cel,
+  enumOf,
+  freeForm,
+  int,
+  obj,
+  str,
+  stringList,
+  stringMap,
+  withRules,
+  type Schema,
+} from './schema-builders.js';
 
 export const GROUP = 'deckhouse.io';
 export const VERSION = 'v1alpha1';
@@ -33,14 +47,29 @@ const enforcementAction = enumOf(
   { default: 'Deny' },
 );
 
-const labelSelectorRequirement = obj(
-  {
-    key: str('The label key the requirement applies to.'),
-    operator: enumOf(['In', 'NotIn', 'Exists', 'DoesNotExist'], 'How the key relates to the values.'),
-    values: stringList('Values for In and NotIn; must be empty for Exists and DoesNotExist.'),
-  },
-  'One label requirement.',
-  { required: ['key', 'operator'] },
+const labelSelectorRequirement = withRules(
+  obj(
+    {
+      key: str('The label key the requirement applies to.'),
+      operator: enumOf(['In', 'NotIn', 'Exists', 'DoesNotExist'], 'How the key relates to the values.'),
+      values: stringList('Values for In and NotIn; must be empty for Exists and DoesNotExist.'),
+    },
+    'One label requirement.',
+    { required: ['key', 'operator'] },
+  ),
+  cel(
+    "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
+    'operator In and NotIn need at least one value',
+    (s) => !(s.operator === 'In' || s.operator === 'NotIn') || (Array.isArray(s.values) && s.values.length > 0),
+    { fieldPath: '.values', reason: 'FieldValueRequired' },
+  ),
+  cel(
+    "!(self.operator in ['Exists', 'DoesNotExist']) || !has(self.values) || size(self.values) == 0",
+    'operator Exists and DoesNotExist take no values',
+    (s) =>
+      !(s.operator === 'Exists' || s.operator === 'DoesNotExist') || !Array.isArray(s.values) || s.values.length === 0,
+    { fieldPath: '.values', reason: 'FieldValueForbidden' },
+  ),
 );
 
 const labelSelector = (what: string): Schema =>
@@ -55,17 +84,36 @@ const labelSelector = (what: string): Schema =>
     {
       anyOf: [{ required: ['matchLabels'] }, { required: ['matchExpressions'] }],
       'x-kubernetes-validations': [
-        {
-          rule: '(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)',
-          message:
-            'selects nothing specific: set matchLabels or matchExpressions (is a label indented one level too little, beside matchLabels instead of under it?)',
-        },
+        cel(
+          '(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)',
+          'selects nothing specific: set matchLabels or matchExpressions (is a label indented one level too little, beside matchLabels instead of under it?)',
+          (s) =>
+            (isMap(s.matchLabels) && Object.keys(s.matchLabels).length > 0) ||
+            (Array.isArray(s.matchExpressions) && s.matchExpressions.length > 0),
+        ),
       ],
     },
   );
 
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const namespaceGlob = str(
+  'A namespace name, or a prefix or suffix glob: a * at the start, the end or both (d8-*, *-system), as ' +
+    "Gatekeeper's match schema allows.",
+  { pattern: NAMESPACE_GLOB_PATTERN, maxLength: 65 },
+);
+
 const namespaceGlobs = (what: string): Schema =>
-  stringList(`${what} Names may use * as a wildcard (for example d8-*).`, '', { minItems: 1 });
+  arr(namespaceGlob, `${what} Names may use * as a wildcard at the start or the end (for example d8-*).`, {
+    minItems: 1,
+  });
+
+/** min ≤ max, checked by the API server and offline alike. */
+const minNotAboveMax = cel(
+  'self.min <= self.max',
+  'min must not be greater than max',
+  (s) => typeof s.min !== 'number' || typeof s.max !== 'number' || s.min <= s.max,
+);
 
 const match = (required: 'namespaceSelector' | 'any'): Schema =>
   obj(
@@ -90,13 +138,20 @@ const match = (required: 'namespaceSelector' | 'any'): Schema =>
       : { anyOf: [{ required: ['namespaceSelector'] }, { required: ['labelSelector'] }] },
   );
 
+export const MAX_ID = 2147483647;
+export const MAX_PORT = 65535;
+
 const idRange = (what: string): Schema =>
-  obj(
-    { min: int(`Lowest ${what}, inclusive.`), max: int(`Highest ${what}, inclusive.`) },
-    `An inclusive range of ${what}s.`,
-    {
-      required: ['min', 'max'],
-    },
+  withRules(
+    obj(
+      {
+        min: int(`Lowest ${what}, inclusive.`, { minimum: 0, maximum: MAX_ID }),
+        max: int(`Highest ${what}, inclusive.`, { minimum: 0, maximum: MAX_ID }),
+      },
+      `An inclusive range of ${what}s.`,
+      { required: ['min', 'max'] },
+    ),
+    minNotAboveMax,
   );
 
 const idStrategy = (field: string, rules: readonly string[], what: string, extra: string): Schema =>
@@ -114,16 +169,34 @@ const idStrategy = (field: string, rules: readonly string[], what: string, extra
       ranges: arr(idRange(what), `Allowed ${what}s for MustRunAs and MayRunAs.`),
     },
     `Allowed ${field} values. ${extra} Leaving this out means no check of ${field}.`,
-    { required: ['rule'] },
+    {
+      required: ['rule'],
+      'x-kubernetes-validations': [
+        cel(
+          "!(self.rule in ['MustRunAs', 'MayRunAs']) || (has(self.ranges) && size(self.ranges) > 0)",
+          'rules MustRunAs and MayRunAs need at least one range of allowed IDs',
+          (s) => !(s.rule === 'MustRunAs' || s.rule === 'MayRunAs') || (Array.isArray(s.ranges) && s.ranges.length > 0),
+          { fieldPath: '.ranges', reason: 'FieldValueRequired' },
+        ),
+      ],
+    },
   );
 
-const hostPortRange = obj(
-  { min: int('Lowest allowed host port, inclusive.'), max: int('Highest allowed host port, inclusive.') },
-  'An inclusive range of host ports. {min: 0, max: 0} allows only "no host port".',
-  { required: ['min', 'max'] },
+const hostPortRange = withRules(
+  obj(
+    {
+      min: int('Lowest allowed host port, inclusive.', { minimum: 0, maximum: MAX_PORT }),
+      max: int('Highest allowed host port, inclusive.', { minimum: 0, maximum: MAX_PORT }),
+    },
+    'An inclusive range of host ports. {min: 0, max: 0} allows only "no host port".',
+    { required: ['min', 'max'] },
+  ),
+  minNotAboveMax,
 );
 
 // ---------------------------------------------------------------------------------------------- SecurityPolicy
+
+const sysctlName = str('A sysctl name, * as a wildcard.', { maxLength: 253 });
 
 const capabilityList = (description: string): Schema =>
   arr(enumOf(CAPABILITIES, 'A Linux capability, without the CAP_ prefix.'), description);
@@ -178,7 +251,9 @@ export const securityPolicies = obj(
       obj(
         {
           pathPrefix: str(
-            'An allowed host path prefix, compared by path segment: /foo allows /foo and /foo/bar, not /food.',
+            'An allowed host path prefix, compared by path segment: /foo allows /foo and /foo/bar, not /food. ' +
+              'Absolute, without wildcards.',
+            { pattern: '^/' },
           ),
           readOnly: bool('When true, every mount of a matching hostPath volume must be readOnly.', { default: false }),
         },
@@ -187,12 +262,15 @@ export const securityPolicies = obj(
       ),
       'Host paths hostPath volumes may mount. An empty list forbids every hostPath volume. Leaving it out means no check.',
     ),
-    allowedUnsafeSysctls: stringList(
+    allowedUnsafeSysctls: arr(
+      sysctlName,
       'Sysctls Pods may set (spec.securityContext.sysctls), * as a wildcard (kernel.msg*). * alone allows all. ' +
         'Leaving both this and forbiddenSysctls out means no check.',
     ),
-    forbiddenSysctls: stringList(
-      'Sysctls Pods must not set, * as a wildcard. Takes precedence over allowedUnsafeSysctls.',
+    forbiddenSysctls: arr(
+      sysctlName,
+      'Sysctls Pods must not set, * as a wildcard. Takes precedence over allowedUnsafeSysctls: a sysctl both ' +
+        'allowed and forbidden is forbidden (a warning says so).',
     ),
     fsGroup: idStrategy(
       'fsGroup',
@@ -269,11 +347,13 @@ export const securityPolicies = obj(
             'The images to verify: an exact image, or a prefix ending in a single * (registry.example.com/team/*).',
             { pattern: '^[a-z0-9\\.\\-:@\\/]*\\*?$' },
           ),
-          publicKeys: stringList('PEM public keys (cosign); a signature by any one of them is accepted.', '', {
-            minItems: 1,
-          }),
-          dockerCfg: str('Base64 of a docker config.json with credentials for the registry.'),
-          ca: str('PEM CA bundle of the registry.'),
+          publicKeys: arr(
+            str('A PEM public key.', { maxLength: 16384 }),
+            'PEM public keys (cosign); a signature by any one of them is accepted.',
+            { minItems: 1, maxItems: 64 },
+          ),
+          dockerCfg: str('Base64 of a docker config.json with credentials for the registry.', { maxLength: 65536 }),
+          ca: str('PEM CA bundle of the registry.', { maxLength: 65536 }),
         },
         'Images whose Cosign signature is verified.',
         { required: ['reference', 'publicKeys'] },
@@ -338,14 +418,26 @@ export const operationPolicies = obj(
       'Image tags containers must not use. An image without a tag or digest counts as latest.',
     ),
     disallowedTolerations: arr(
-      obj(
-        {
-          key: str('Toleration key; leave out to match any key.'),
-          operator: enumOf(['Exists', 'Equal'], 'Toleration operator; leave out to match any.'),
-          value: str('Toleration value; leave out to match any.'),
-          effect: enumOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], 'Toleration effect; leave out to match any.'),
-        },
-        'A toleration pattern; fields left out match anything.',
+      withRules(
+        obj(
+          {
+            key: str('Toleration key; leave out to match any key.'),
+            operator: enumOf(['Exists', 'Equal'], 'Toleration operator; leave out to match any.'),
+            value: str('Toleration value; leave out to match any.'),
+            effect: enumOf(
+              ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+              'Toleration effect; leave out to match any.',
+            ),
+          },
+          'A toleration pattern; fields left out match anything.',
+        ),
+        // A toleration with operator Exists has no value (the API server refuses one), so such a pattern matches nothing.
+        cel(
+          "!(has(self.operator) && self.operator == 'Exists' && has(self.value))",
+          'a toleration with operator Exists has no value, so this pattern would match nothing; remove value or use Equal',
+          (s) => !(s.operator === 'Exists' && s.value !== undefined),
+          { fieldPath: '.value', reason: 'FieldValueForbidden' },
+        ),
       ),
       'Tolerations Pods must not carry.',
     ),
@@ -389,7 +481,17 @@ export const operationPolicies = obj(
         maxReplicas: int('Most replicas allowed, inclusive.', { minimum: 0 }),
       },
       'The allowed range of spec.replicas.',
-      { anyOf: [{ required: ['minReplicas'] }, { required: ['maxReplicas'] }] },
+      {
+        anyOf: [{ required: ['minReplicas'] }, { required: ['maxReplicas'] }],
+        'x-kubernetes-validations': [
+          cel(
+            '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas',
+            'minReplicas must not be greater than maxReplicas',
+            (s) =>
+              typeof s.minReplicas !== 'number' || typeof s.maxReplicas !== 'number' || s.minReplicas <= s.maxReplicas,
+          ),
+        ],
+      },
     ),
     gpuResourceRestriction: obj(
       {
@@ -630,10 +732,10 @@ export const moduleSettings = obj(
       },
       'Pod Security Standards settings.',
     ),
-    exemptNamespaces: stringList(
-      'Namespaces no gatewright check applies to, * as a wildcard. Defaults to the Kubernetes and Deckhouse ' +
-        'system namespaces and the namespaces of Gatekeeper and gatewright.',
-      '',
+    exemptNamespaces: arr(
+      namespaceGlob,
+      'Namespaces no gatewright check applies to, * as a wildcard at the start or the end. Defaults to the ' +
+        'Kubernetes and Deckhouse system namespaces and the namespaces of Gatekeeper and gatewright.',
       { default: DEFAULT_EXEMPT_NAMESPACES },
     ),
   },

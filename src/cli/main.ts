@@ -69,8 +69,16 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .option('--webhook-port <port>', 'serve the validating admission webhook for policy objects on this port (HTTPS)')
+  .option('--webhook-host <host>', 'address to serve the webhook on', '0.0.0.0')
+  .option('--webhook-cert <file>', 'PEM serving certificate of the webhook', '/etc/gatewright/webhook/tls.crt')
+  .option('--webhook-key <file>', 'PEM key of the webhook certificate', '/etc/gatewright/webhook/tls.key')
   .action(
     async (opts: {
+      webhookPort?: string;
+      webhookHost: string;
+      webhookCert: string;
+      webhookKey: string;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -81,6 +89,18 @@ program
       resync: string;
       logLevel: string;
     }) => {
+      if (opts.webhookPort !== undefined) {
+        // Every replica answers admission reviews, leader or not: the decision needs no cluster state.
+        const { startWebhook } = await import('../webhook/server.js');
+        const webhook = await startWebhook({
+          port: Number(opts.webhookPort),
+          host: opts.webhookHost,
+          cert: readFileSync(opts.webhookCert),
+          key: readFileSync(opts.webhookKey),
+          onError: (err) => console.error(JSON.stringify({ level: 'warn', message: `webhook: ${err.message}` })),
+        });
+        console.log(JSON.stringify({ level: 'info', message: `validating webhook serving on port ${webhook.port}` }));
+      }
       const { runOperator } = await import('../controller/run.js');
       await runOperator({
         templatesDir: opts.templates,

@@ -1,7 +1,8 @@
 // The compiler: policies + module config + namespace labels + template library → the complete desired set of
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { createHash } from 'node:crypto';
-import { formatError, isRecord, validateObject } from '../api/validate.js';
+import { derivedName } from '../api/names.js';
+import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
 import {
@@ -20,6 +21,7 @@ import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
   OWNER_KIND_LABEL,
+  OWNER_NAME_ANNOTATION,
   OWNER_NAME_LABEL,
   SPEC_HASH_ANNOTATION,
   policyKey,
@@ -85,8 +87,12 @@ export function compile(input: CompilerInput): CompileResult {
   }
   const security: SecurityPolicy[] = [];
   const operation: OperationPolicy[] = [];
+  const warnings = new Map<string, string[]>();
   for (const [key, docs] of byKey) {
-    const errors = docs.flatMap((doc) => validateObject(doc).map(formatError));
+    const findings = docs.map((doc) => checkObject(doc));
+    const errors = findings.flatMap((f) => f.errors.map(formatError));
+    const warned = findings.flatMap((f) => f.warnings.map(formatWarning));
+    if (warned.length > 0) warnings.set(key, warned);
     if (docs.length > 1) {
       const [kind, name] = key.split('/');
       errors.push(`${kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
@@ -116,7 +122,7 @@ export function compile(input: CompilerInput): CompileResult {
         metadata: {
           name: constraintName,
           labels: ownerLabels(owner, ownerName),
-          annotations: { [CHECK_ANNOTATION]: check.name },
+          annotations: { [CHECK_ANNOTATION]: check.name, ...ownerAnnotations(ownerName) },
         },
         spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
       }),
@@ -138,13 +144,21 @@ export function compile(input: CompilerInput): CompileResult {
       emit(
         ownerKind,
         name,
-        name,
+        derivedName(name),
         action,
         check,
         constraintMatch(policy.spec.match, check.matchKinds ?? podKinds, settings.exemptNamespaces, namespaced),
       ),
     );
-    policies.set(policyKey(ownerKind, name), { ownerKind, name, enforcementAction: action, checks, unsupported });
+    const key = policyKey(ownerKind, name);
+    policies.set(key, {
+      ownerKind,
+      name,
+      enforcementAction: action,
+      checks,
+      unsupported,
+      warnings: warnings.get(key) ?? [],
+    });
   };
   for (const p of sortByName(security)) {
     compilePolicy('SecurityPolicy', p, planSecurityChecks(p.spec.policies), unsupportedSecurityFields(p.spec.policies));
@@ -170,6 +184,7 @@ export function compile(input: CompilerInput): CompileResult {
       enforcementAction: set.action,
       checks,
       unsupported: [],
+      warnings: [],
     });
   }
 
@@ -211,9 +226,13 @@ function byIdentity(a: K8sObject, b: K8sObject): number {
   );
 }
 
+/** Label values are capped at 63 characters: a longer owner name is shortened, and kept whole in an annotation. */
 export function ownerLabels(owner: OwnerKind | 'Library', ownerName: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_KIND_LABEL]: owner, [OWNER_NAME_LABEL]: ownerName };
+  return { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_KIND_LABEL]: owner, [OWNER_NAME_LABEL]: derivedName(ownerName) };
 }
+
+const ownerAnnotations = (ownerName: string): Record<string, string> =>
+  derivedName(ownerName) === ownerName ? {} : { [OWNER_NAME_ANNOTATION]: ownerName };
 
 /** JSON with object keys sorted, so equal specs hash equally whatever order their keys were built in. */
 export function canonicalJson(value: unknown): string {

@@ -19,6 +19,8 @@ export const MANAGED_BY = 'gatewright';
 /** `SecurityPolicy`, `OperationPolicy` or `PodSecurityStandard`. */
 export const OWNER_KIND_LABEL = 'gatewright.dev/owner-kind';
 export const OWNER_NAME_LABEL = 'gatewright.dev/owner-name';
+/** The owner's full name, when it is longer than a label value may be (63 characters). */
+export const OWNER_NAME_ANNOTATION = 'gatewright.dev/owner-name';
 export const SPEC_HASH_ANNOTATION = 'gatewright.dev/spec-hash';
 export const CHECK_ANNOTATION = 'gatewright.dev/check';
 
@@ -44,6 +46,8 @@ export interface PolicyResult {
   checks: CheckInForce[];
   /** Fields gatewright does not enforce yet, with the reason; the policy cannot be Ready while any remain. */
   unsupported: { field: string; reason: string }[];
+  /** What the policy says that Deckhouse accepts but is redundant or surprising; enforced as written. */
+  warnings: string[];
 }
 
 export interface CompileResult {

@@ -4,6 +4,7 @@ import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
   OWNER_KIND_LABEL,
+  OWNER_NAME_ANNOTATION,
   OWNER_NAME_LABEL,
   type CompileResult,
   type K8sObject,
@@ -44,7 +45,7 @@ export const objectId = (o: {
 export const isManaged = (o: K8sObject): boolean => o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
 
 export const ownerKey = (o: K8sObject): string =>
-  `${o.metadata.labels?.[OWNER_KIND_LABEL] ?? ''}/${o.metadata.labels?.[OWNER_NAME_LABEL] ?? ''}`;
+  `${o.metadata.labels?.[OWNER_KIND_LABEL] ?? ''}/${o.metadata.annotations?.[OWNER_NAME_ANNOTATION] ?? o.metadata.labels?.[OWNER_NAME_LABEL] ?? ''}`;
 
 /**
  * True when every field of `want` is present and equal in `have`. Fields the API server or Gatekeeper add (defaults,

@@ -9,16 +9,10 @@ import {
   MODULE_CONFIG_KEY,
   type TemplateLibrary,
 } from '../compiler/compile.js';
-import {
-  OWNER_KIND_LABEL,
-  OWNER_NAME_LABEL,
-  policyKey,
-  type CompileResult,
-  type K8sObject,
-} from '../compiler/model.js';
+import { policyKey, type CompileResult, type K8sObject } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { KubeClient, resourcePath } from './kube-client.js';
-import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
+import { isManaged, objectId, ownerKey, planChanges, type ObservedObject, type Plan } from './plan.js';
 import {
   buildPolicyStatus,
   templateErrors,
@@ -190,13 +184,7 @@ export class Reconciler {
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
-    const conflicts = (plan?.conflicts ?? [])
-      .filter(
-        (c) =>
-          c.object.metadata.labels?.[OWNER_KIND_LABEL] === kind &&
-          c.object.metadata.labels?.[OWNER_NAME_LABEL] === policy.metadata.name,
-      )
-      .map((c) => c.reason);
+    const conflicts = (plan?.conflicts ?? []).filter((c) => ownerKey(c.object) === key).map((c) => c.reason);
     const invalidErrors = result.invalid.get(key) ?? result.invalid.get(MODULE_CONFIG_KEY);
     const status = buildPolicyStatus({
       generation: policy.metadata.generation ?? 0,

@@ -191,8 +191,12 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
       condition(
         'Valid',
         valid,
-        valid ? 'ValidSpec' : 'InvalidSpec',
-        valid ? 'the spec is valid' : (input.invalidErrors ?? []).join('; '),
+        !valid ? 'InvalidSpec' : (result.warnings ?? []).length > 0 ? 'ValidWithWarnings' : 'ValidSpec',
+        !valid
+          ? (input.invalidErrors ?? []).join('; ')
+          : (result.warnings ?? []).length > 0
+            ? `accepted and enforced as Deckhouse enforces it, with warnings: ${(result.warnings ?? []).join('; ')}`
+            : 'the spec is valid',
         generation,
         prevConditions,
         now,
