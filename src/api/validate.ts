@@ -7,17 +7,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KINDS } from './crds.js';
 import { MAX_OBJECT_NAME, reservedNameRule } from './names.js';
-import { NAMESPACE_GLOB_HINT, NAMESPACE_GLOB_PATTERN, globMatcher, globMatches, regexProblem } from './patterns.js';
-import {
-  CAPS,
-  KUBERNETES_KEYWORDS,
-  celTwin,
-  obj,
-  str,
-  withCaps,
-  type CelRule,
-  type Schema,
-} from './schema-builders.js';
+import { NAMESPACE_GLOB_HINT, NAMESPACE_GLOB_PATTERN, globMatches, regexProblem } from './patterns.js';
+import { OPERATION_FIELDS, SECURITY_FIELDS } from '../fields/index.js';
+import { duplicateRules, isRecord, show, strings, type Report } from './rule-helpers.js';
+import { KUBERNETES_KEYWORDS, celTwin, obj, str, withCaps, type CelRule, type Schema } from './schema-builders.js';
 import { GROUP, VERSION, moduleSettings } from './schemas.js';
 import { MODULE_CONFIG_NAME } from './types.js';
 
@@ -239,10 +232,6 @@ function dotted(instancePath: string, base: string): string {
   return out;
 }
 
-function show(value: unknown): string {
-  return JSON.stringify(value) ?? 'undefined';
-}
-
 function schemaErrors(object: string, errors: ErrorObject[], base: string): ValidationError[] {
   const out: ValidationError[] = [];
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath));
@@ -400,206 +389,13 @@ function enumHint(value: unknown, allowed: unknown[]): string {
 
 // ------------------------------------------------------------------------------------------- semantic rules
 
-type Report = (path: string, rule: string, message: string, severity?: 'warning') => void;
-
-// Linear patterns only (no nested or adjacent ambiguous quantifiers), and every string is length-capped before it
-// gets here (strings()).
-const SYSCTL_GLOB = /^([a-z0-9_*][a-z0-9_*-]*)([./][a-z0-9_*][a-z0-9_*-]*)*$/;
-// Globs are matched with OPA's glob.match: only `*` is meant as a wildcard, so ? [ ] { } and \ are refused.
-const APPARMOR_PROFILE = /^(runtime\/default|unconfined|localhost\/[^\s?[\]{}\\]+|\*)$/;
-const FILE_GLOB = /^[^\s?[\]{}\\]+$/;
-const NAME_GLOB = /^[a-zA-Z0-9*:._-]+$/;
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*\/?$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
+// The rules of each policy field live in its field module (src/fields); the match rules are shared by both kinds.
 function securityRules(p: Record<string, unknown>, at: Report): void {
-  const base = 'spec.policies';
-  duplicateRules(p, base, at, [
-    'allowedCapabilities',
-    'requiredDropCapabilities',
-    'allowedAppArmor',
-    'allowedUnsafeSysctls',
-    'forbiddenSysctls',
-    'allowedClusterRoles',
-    'allowedVolumes',
-    'allowedServiceTypes',
-    'allowedHostPorts',
-  ]);
-  for (const field of ['fsGroup', 'runAsUser', 'runAsGroup', 'supplementalGroups']) {
-    const strategy = p[field];
-    if (isRecord(strategy)) duplicateRules(strategy, `${base}.${field}`, at, ['ranges']);
-  }
-  if (isRecord(p.seccompProfiles)) {
-    const files = p.seccompProfiles.allowedLocalhostFiles;
-    globListRules(
-      files,
-      `${base}.seccompProfiles.allowedLocalhostFiles`,
-      FILE_GLOB,
-      'a profile file path, * as a wildcard (no ? [ ] { } or \\)',
-      at,
-    );
-    duplicateRules(p.seccompProfiles, `${base}.seccompProfiles`, at, ['allowedProfiles', 'allowedLocalhostFiles']);
-  }
-
-  // Deckhouse accepts a capability both allowed and required to be dropped: it must be dropped, so allowing it to be
-  // added grants nothing. Enforced as written; the admin is told.
-  const allowedCaps = strings(p.allowedCapabilities);
-  const dropCaps = strings(p.requiredDropCapabilities);
-  allowedCaps.forEach((cap, i) => {
-    const j = dropCaps.indexOf(cap);
-    if (cap !== 'ALL' && j >= 0) {
-      at(
-        `${base}.allowedCapabilities[${i}]`,
-        'contradiction',
-        `"${cap}" is also listed in requiredDropCapabilities[${j}]: every container must drop it, so allowing it to be added grants nothing`,
-        'warning',
-      );
-    }
-  });
-
-  for (const field of ['allowedUnsafeSysctls', 'forbiddenSysctls']) {
-    globListRules(
-      p[field],
-      `${base}.${field}`,
-      SYSCTL_GLOB,
-      'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard',
-      at,
-    );
-  }
-  // Forbidden wins (Deckhouse's D8AllowedSysctls checks forbiddenSysctls first); a covered entry allows nothing.
-  const forbidden = strings(p.forbiddenSysctls);
-  const forbiddenMatchers = forbidden.map(globMatcher);
-  strings(p.allowedUnsafeSysctls).forEach((sysctl, i) => {
-    const j = forbiddenMatchers.findIndex((matches) => matches !== undefined && matches(sysctl));
-    if (j >= 0) {
-      at(
-        `${base}.allowedUnsafeSysctls[${i}]`,
-        'contradiction',
-        `"${sysctl}" is also forbidden by forbiddenSysctls[${j}] ("${forbidden[j]}"), which takes precedence, as in Deckhouse: ${sysctl === '*' && forbidden[j] === '*' ? 'no sysctl may be set' : 'it may not be set'}`,
-        'warning',
-      );
-    }
-  });
-
-  globListRules(
-    p.allowedAppArmor,
-    `${base}.allowedAppArmor`,
-    APPARMOR_PROFILE,
-    'runtime/default, unconfined or localhost/<profile>',
-    at,
-  );
-  globListRules(
-    p.allowedClusterRoles,
-    `${base}.allowedClusterRoles`,
-    NAME_GLOB,
-    'a ClusterRole name, * as a wildcard',
-    at,
-  );
-
-  if (Array.isArray(p.allowedHostPaths)) {
-    const prefixes = bounded(p.allowedHostPaths).map((hp) => (isRecord(hp) ? hp.pathPrefix : undefined));
-    reportDuplicates(prefixes, (i) => `${base}.allowedHostPaths[${i}].pathPrefix`, at);
-  }
-  const volumes = strings(p.allowedVolumes).filter(() => true);
-  if (volumes.includes('none') && volumes.length > 1) {
-    at(
-      `${base}.allowedVolumes`,
-      'contradiction',
-      `"none" beside other volume types means nothing: only ${show(volumes.filter((v) => v !== 'none'))} are allowed, as in Deckhouse`,
-      'warning',
-    );
-  }
-  if (Array.isArray(p.verifyImageSignatures)) {
-    bounded(p.verifyImageSignatures).forEach((v, i) => {
-      if (!isRecord(v)) return;
-      strings(v.publicKeys).forEach((key, k) => {
-        if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)) {
-          at(
-            `${base}.verifyImageSignatures[${i}].publicKeys[${k}]`,
-            'pem',
-            'Invalid value: must be a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
-          );
-        }
-      });
-    });
-    const refs = bounded(p.verifyImageSignatures).map((v) => (isRecord(v) ? v.reference : undefined));
-    reportDuplicates(refs, (i) => `${base}.verifyImageSignatures[${i}].reference`, at);
-  }
-  if (Array.isArray(p.seLinux)) {
-    reportDuplicates(
-      bounded(p.seLinux).map((s) => JSON.stringify(s)),
-      (i) => `${base}.seLinux[${i}]`,
-      at,
-    );
-  }
+  for (const m of SECURITY_FIELDS) m.validate?.(p, at, 'spec.policies');
 }
 
 function operationRules(p: Record<string, unknown>, at: Report): void {
-  const base = 'spec.policies';
-  duplicateRules(p, base, at, [
-    'allowedRepos',
-    'disallowedImageTags',
-    'disallowedCustomResources',
-    'requiredProbes',
-    'priorityClassNames',
-    'ingressClassNames',
-    'storageClassNames',
-  ]);
-  strings(p.allowedRepos).forEach((repo, i) => {
-    const path = `${base}.allowedRepos[${i}]`;
-    if (/^[a-z]+:\/\//i.test(repo))
-      at(
-        path,
-        'image-reference',
-        `Invalid value: "${repo}": an image repository has no URL scheme; write "${repo.replace(/^[a-z]+:\/\//i, '')}"`,
-      );
-    else if (repo.includes('*'))
-      at(
-        path,
-        'image-reference',
-        `Invalid value: "${repo}": wildcards are not supported; an entry already admits everything below it (registry.example.com admits registry.example.com/team/app)`,
-      );
-    else if (!IMAGE_REPOSITORY.test(repo))
-      at(
-        path,
-        'image-reference',
-        `Invalid value: "${repo}": must be a registry host or repository path, lower case, such as registry.example.com or registry.example.com:5000/team`,
-      );
-  });
-  strings(p.disallowedImageTags).forEach((tag, i) => {
-    if (!IMAGE_TAG.test(tag))
-      at(
-        `${base}.disallowedImageTags[${i}]`,
-        'image-reference',
-        `Invalid value: "${tag}": must be an image tag (letters, digits, _ . -; up to 128 characters; no leading . or -)`,
-      );
-  });
-  regexListRules(p.disallowedCustomResources, `${base}.disallowedCustomResources`, at);
-  for (const [field, list] of [
-    ['requiredLabels', 'labels'],
-    ['requiredAnnotations', 'annotations'],
-  ] as const) {
-    const rule = p[field];
-    if (!isRecord(rule)) continue;
-    if (Array.isArray(rule[list])) {
-      bounded(rule[list]).forEach((entry, i) => {
-        if (isRecord(entry) && typeof entry.allowedRegex === 'string')
-          regexRule(entry.allowedRegex, `${base}.${field}.${list}[${i}].allowedRegex`, at);
-      });
-      reportDuplicates(
-        bounded(rule[list]).map((e) => (isRecord(e) ? e.key : undefined)),
-        (i) => `${base}.${field}.${list}[${i}].key`,
-        at,
-      );
-    }
-    duplicateRules(rule, `${base}.${field}`, at, ['watchKinds']);
-  }
-  if (isRecord(p.gpuResourceRestriction))
-    regexListRules(
-      p.gpuResourceRestriction.gpuResourcePatterns,
-      `${base}.gpuResourceRestriction.gpuResourcePatterns`,
-      at,
-    );
+  for (const m of OPERATION_FIELDS) m.validate?.(p, at, 'spec.policies');
 }
 
 function matchRules(m: Record<string, unknown>, at: Report): void {
@@ -617,51 +413,6 @@ function matchRules(m: Record<string, unknown>, at: Report): void {
   });
 }
 
-function duplicateRules(parent: Record<string, unknown>, base: string, at: Report, fields: string[]): void {
-  for (const field of fields) {
-    const list = parent[field];
-    if (Array.isArray(list)) reportDuplicates(bounded(list), (i) => `${base}.${field}[${i}]`, at);
-  }
-}
-
-/** Deckhouse accepts duplicates and they mean nothing more: a warning, never a refusal. */
-function reportDuplicates(list: unknown[], pathOf: (i: number) => string, at: Report): void {
-  const first = new Map<string, number>();
-  list.forEach((value, i) => {
-    if (value === undefined) return;
-    const key = typeof value === 'string' ? value : JSON.stringify(value);
-    const j = first.get(key);
-    if (j === undefined) first.set(key, i);
-    else
-      at(
-        pathOf(i),
-        'duplicate',
-        `Duplicate value: ${typeof value === 'string' ? show(value) : key} (already at index ${j}); it counts once`,
-        'warning',
-      );
-  });
-}
-
-function globListRules(list: unknown, path: string, pattern: RegExp, what: string, at: Report): void {
-  strings(list).forEach((v, i) => {
-    if (!pattern.test(v)) at(`${path}[${i}]`, 'glob', `Invalid value: "${v}": must be ${what}`);
-  });
-}
-
-function regexListRules(list: unknown, path: string, at: Report): void {
-  strings(list).forEach((v, i) => regexRule(v, `${path}[${i}]`, at));
-}
-
-function regexRule(pattern: string, path: string, at: Report): void {
-  const problem = regexProblem(pattern);
-  if (problem)
-    at(
-      path,
-      'regex',
-      `Invalid value: ${show(pattern)}: not a valid RE2 regular expression (Gatekeeper evaluates RE2): ${problem}`,
-    );
-}
-
 export { globMatches, regexProblem };
 
 // ------------------------------------------------------------------------------------------- helpers
@@ -676,24 +427,4 @@ function dedupe(errors: ValidationError[]): ValidationError[] {
   });
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The first CAPS.maxItems entries: the schema already refuses longer lists, so the rest need no more work. */
-function bounded(list: unknown[]): unknown[] {
-  return list.length > CAPS.maxItems ? list.slice(0, CAPS.maxItems) : list;
-}
-
-/**
- * The strings of a list at their own indexes (a sparse array: forEach skips the rest), up to the caps; an over-long
- * string or a non-string is already an error of the schema.
- */
-function strings(v: unknown): string[] {
-  const out: string[] = [];
-  if (Array.isArray(v))
-    bounded(v).forEach((x, i) => {
-      if (typeof x === 'string' && x.length <= CAPS.maxLength) out[i] = x;
-    });
-  return out;
-}
+export { isRecord };

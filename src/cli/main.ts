@@ -6,6 +6,7 @@ import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTemplates } from '../library/build.js';
 import { CRD_FILES, renderCrd } from '../api/crds.js';
+import { GENERATED_TYPES_FILE, renderTypes } from '../api/typegen.js';
 import { runValidate } from './validate.js';
 import { runRender } from './render.js';
 import { loadLibrary } from '../library/load.js';
@@ -131,19 +132,23 @@ templates
 
 program
   .command('crds')
-  .description('Regenerate crds/*.yaml from the API schemas.')
+  .description('Regenerate crds/*.yaml and the policy types (src/api/generated) from the API schemas.')
   .option('--check', 'only report CRDs that are out of date; exit 1 if any')
   .option('--dir <dir>', 'output folder', resolve(packageRoot, 'crds'))
   .action((opts: { check?: boolean; dir: string }) => {
     mkdirSync(opts.dir, { recursive: true });
-    for (const [file, def] of Object.entries(CRD_FILES)) {
-      const target = join(opts.dir, file);
-      const text = renderCrd(def);
+    const outputs: [string, string][] = [
+      ...Object.entries(CRD_FILES).map(([file, def]) => [join(opts.dir, file), renderCrd(def)] as [string, string]),
+      // The policy types come from the same schemas, so they are kept in step by the same command.
+      [resolve(packageRoot, GENERATED_TYPES_FILE), renderTypes()],
+    ];
+    for (const [target, text] of outputs) {
       if (existsSync(target) && readFileSync(target, 'utf8') === text) continue;
       if (opts.check) {
         console.error(`out of date: ${target} (run make crds)`);
         process.exitCode = 1;
       } else {
+        mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, text);
         console.log(`wrote ${target}`);
       }
