@@ -29,6 +29,8 @@ export interface ValidationError {
 export interface Findings {
   errors: ValidationError[];
   warnings: ValidationError[];
+  /** The field path of every error, uncapped (the compiler's fallback needs to know which fields are sound). */
+  errorPaths: string[];
 }
 
 export function formatError(e: ValidationError): string {
@@ -109,7 +111,7 @@ export function checkObject(doc: unknown): Findings {
   const all = dedupe(findings(doc));
   const errors = all.filter((e) => e.severity !== 'warning');
   const warnings = all.filter((e) => e.severity === 'warning');
-  return { errors: capped(errors), warnings: capped(warnings) };
+  return { errors: capped(errors), warnings: capped(warnings), errorPaths: errors.map((e) => e.path) };
 }
 
 function capped(list: ValidationError[]): ValidationError[] {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { buildTemplates } from '../library/build.js';
 import { CRD_FILES, renderCrd } from '../api/crds.js';
 import { GENERATED_TYPES_FILE, renderTypes } from '../api/typegen.js';
+import { withFieldReference } from '../api/field-reference.js';
 import { runValidate } from './validate.js';
 import { runRender } from './render.js';
 import { loadLibrary } from '../library/load.js';
@@ -142,6 +143,10 @@ program
       // The policy types come from the same schemas, so they are kept in step by the same command.
       [resolve(packageRoot, GENERATED_TYPES_FILE), renderTypes()],
     ];
+    // And the README's field reference, when run in the repository.
+    const readme = resolve(packageRoot, 'README.md');
+    const withReference = existsSync(readme) ? withFieldReference(readFileSync(readme, 'utf8')) : undefined;
+    if (withReference !== undefined) outputs.push([readme, withReference]);
     for (const [target, text] of outputs) {
       if (existsSync(target) && readFileSync(target, 'utf8') === text) continue;
       if (opts.check) {

@@ -31,6 +31,8 @@ import {
   type OwnerKind,
   type PolicyResult,
 } from './model.js';
+import { OPERATION_FIELDS, SECURITY_FIELDS } from '../fields/index.js';
+import type { FieldModule } from '../fields/module.js';
 import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
@@ -88,6 +90,7 @@ export function compile(input: CompilerInput): CompileResult {
   const security: SecurityPolicy[] = [];
   const operation: OperationPolicy[] = [];
   const warnings = new Map<string, string[]>();
+  const unsound: { doc: Record<string, unknown>; errorPaths: string[] }[] = [];
   for (const [key, docs] of byKey) {
     const findings = docs.map((doc) => checkObject(doc));
     const errors = findings.flatMap((f) => f.errors.map(formatError));
@@ -98,8 +101,10 @@ export function compile(input: CompilerInput): CompileResult {
       errors.push(`${kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
     }
     const doc = docs[0] as Record<string, unknown>;
-    if (errors.length > 0) invalid.set(key, errors);
-    else if (doc.kind === 'SecurityPolicy') security.push(doc as unknown as SecurityPolicy);
+    if (errors.length > 0) {
+      invalid.set(key, errors);
+      if (docs.length === 1) unsound.push({ doc, errorPaths: findings.flatMap((f) => f.errorPaths) });
+    } else if (doc.kind === 'SecurityPolicy') security.push(doc as unknown as SecurityPolicy);
     else operation.push(doc as unknown as OperationPolicy);
   }
 
@@ -114,8 +119,9 @@ export function compile(input: CompilerInput): CompileResult {
     action: GatekeeperAction,
     check: PlannedCheck,
     match: Record<string, unknown>,
+    into: K8sObject[] = constraints,
   ): CheckInForce => {
-    constraints.push(
+    into.push(
       withHash({
         apiVersion: CONSTRAINT_API_VERSION,
         kind: check.kind,
@@ -165,6 +171,36 @@ export function compile(input: CompilerInput): CompileResult {
   }
   for (const p of sortByName(operation)) compilePolicy('OperationPolicy', p, planOperationChecks(p.spec.policies), []);
 
+  // An invalid policy that has nothing in force yet (stored while the webhook was down, or before a rule existed)
+  // still gets every check whose fields are sound, and the implicit ones, as long as its match and name are sound:
+  // never less than what Deckhouse would enforce for those fields. The controller applies these only for a policy with
+  // no constraints in the cluster; one that had some keeps them as they were.
+  const fallback = new Map<string, K8sObject[]>();
+  for (const { doc, errorPaths } of unsound) {
+    const base = 'spec.policies.';
+    if (errorPaths.some((p) => !p.startsWith(base))) continue;
+    const broken = new Set(errorPaths.map((p) => p.slice(base.length).split(/[.[]/)[0]));
+    const ownerKind = doc.kind as 'SecurityPolicy' | 'OperationPolicy';
+    const policy = doc as unknown as SecurityPolicy | OperationPolicy;
+    const modules: readonly FieldModule<never>[] = ownerKind === 'SecurityPolicy' ? SECURITY_FIELDS : OPERATION_FIELDS;
+    const sound = modules.filter((m) => !Object.keys(m.fields).some((f) => broken.has(f)));
+    const planned = sound
+      .map((m) => (m.render as (p: unknown) => PlannedCheck | undefined)(policy.spec.policies))
+      .filter((c): c is PlannedCheck => c !== undefined);
+    const objects: K8sObject[] = [];
+    const name = policy.metadata.name;
+    for (const check of planned) {
+      const match = constraintMatch(
+        policy.spec.match,
+        check.matchKinds ?? podKinds,
+        settings.exemptNamespaces,
+        ownerKind === 'SecurityPolicy',
+      );
+      emit(ownerKind, name, derivedName(name), lower(policy.spec.enforcementAction), check, match, objects);
+    }
+    if (objects.length > 0) fallback.set(policyKey(ownerKind, name), objects);
+  }
+
   const actions = actionsInUse(settings.defaultAction, input.namespaces);
   for (const set of standardSets(settings.defaultPolicy, settings.defaultAction, actions)) {
     const ownerName = `${set.standard}-${set.action}`;
@@ -188,13 +224,13 @@ export function compile(input: CompilerInput): CompileResult {
     });
   }
 
-  const templates = templatesFor(constraints, input.library);
+  const templates = templatesFor([...constraints, ...[...fallback.values()].flat()], input.library);
   const syncSet = syncSetFor(templates);
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
   const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard].sort(byIdentity);
-  return { objects, policies, invalid };
+  return { objects, policies, invalid, fallback };
 }
 
 function moduleSettingsOf(moduleConfig: unknown): ModuleSettings | undefined {

@@ -57,6 +57,11 @@ export interface CompileResult {
   policies: Map<string, PolicyResult>;
   /** Policies that failed validation, keyed as above: none of their constraints is in the output. */
   invalid: Map<string, string[]>;
+  /**
+   * For invalid policies, the constraints of their sound fields (and implicit checks), to apply only when the policy
+   * has nothing in force yet; keyed as above. Their templates are in `objects`.
+   */
+  fallback?: Map<string, K8sObject[]>;
 }
 
 export const policyKey = (ownerKind: OwnerKind, name: string): string => `${ownerKind}/${name}`;

@@ -86,7 +86,11 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
 
   const byId = new Map(observed.map((o) => [objectId(o), o]));
   const desiredIds = new Set<string>();
-  for (const d of desired.objects) {
+  // An invalid policy with nothing in force gets the checks of its sound fields (never less than Deckhouse would
+  // enforce); one with constraints in the cluster keeps those, untouched.
+  const owners = new Set(observed.filter(isManaged).map(ownerKey));
+  const fallback = [...(desired.fallback ?? [])].flatMap(([owner, objects]) => (owners.has(owner) ? [] : objects));
+  for (const d of [...desired.objects, ...fallback]) {
     const id = objectId(d);
     desiredIds.add(id);
     const o = byId.get(id);
