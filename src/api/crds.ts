@@ -2,6 +2,7 @@
 // from here (`make crds`), so the API server and `gatewright validate` check the same schema.
 import { dump } from 'js-yaml';
 import { reservedNameRule } from './names.js';
+import { RESOURCES } from './resources.js';
 import { forCrd, obj, withCaps, type Schema } from './schema-builders.js';
 import {
   GROUP,
@@ -68,8 +69,8 @@ interface KindDefinition {
 
 export const KINDS: KindDefinition[] = [
   {
-    kind: 'OperationPolicy',
-    plural: 'operationpolicies',
+    kind: RESOURCES.OperationPolicy.kind,
+    plural: RESOURCES.OperationPolicy.plural,
     singular: 'operationpolicy',
     shortNames: ['opol'],
     scope: 'Cluster',
@@ -83,8 +84,8 @@ export const KINDS: KindDefinition[] = [
     reservedNames: true,
   },
   {
-    kind: 'SecurityPolicy',
-    plural: 'securitypolicies',
+    kind: RESOURCES.SecurityPolicy.kind,
+    plural: RESOURCES.SecurityPolicy.plural,
     singular: 'securitypolicy',
     shortNames: ['spol'],
     scope: 'Cluster',
@@ -98,8 +99,8 @@ export const KINDS: KindDefinition[] = [
     reservedNames: true,
   },
   {
-    kind: 'SecurityPolicyException',
-    plural: 'securitypolicyexceptions',
+    kind: RESOURCES.SecurityPolicyException.kind,
+    plural: RESOURCES.SecurityPolicyException.plural,
     singular: 'securitypolicyexception',
     shortNames: ['spe'],
     scope: 'Namespaced',
@@ -115,8 +116,8 @@ export const KINDS: KindDefinition[] = [
 ];
 
 export const MODULE_CONFIG_KIND: KindDefinition = {
-  kind: 'ModuleConfig',
-  plural: 'moduleconfigs',
+  kind: RESOURCES.ModuleConfig.kind,
+  plural: RESOURCES.ModuleConfig.plural,
   singular: 'moduleconfig',
   shortNames: ['mc'],
   scope: 'Cluster',

@@ -34,6 +34,11 @@ export const RESOURCES = {
     'ValidatingAdmissionPolicyBinding',
     'validatingadmissionpolicybindings',
   ),
+  Namespace: r('', 'v1', 'Namespace', 'namespaces'),
+  ServiceAccount: r('', 'v1', 'ServiceAccount', 'serviceaccounts', true),
+  Event: r('', 'v1', 'Event', 'events', true),
+  Lease: r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  CustomResourceDefinition: r('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions'),
   ValidatingWebhookConfiguration: r(
     'admissionregistration.k8s.io',
     'v1',
@@ -45,6 +50,15 @@ export const RESOURCES = {
 /** Constraints: one kind per ConstraintTemplate, all in this group and version. */
 export const CONSTRAINT_GROUP = 'constraints.gatekeeper.sh';
 export const CONSTRAINT_VERSION = 'v1beta1';
+
+/** Kind → plural, for building request paths. Constraint kinds are not listed: their plural is the lower-cased kind. */
+export const PLURALS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(RESOURCES).map((t) => [t.kind, t.plural]),
+);
+
+export const CONSTRAINT_API_VERSION = `${CONSTRAINT_GROUP}/${CONSTRAINT_VERSION}`;
+/** `deckhouse.io/v1alpha1` */
+export const POLICY_API_VERSION = `${RESOURCES.SecurityPolicy.group}/${RESOURCES.SecurityPolicy.version}`;
 
 export const apiVersionOf = (t: { group: string; version: string }): string =>
   t.group === '' ? t.version : `${t.group}/${t.version}`;

@@ -2,6 +2,7 @@
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { createHash } from 'node:crypto';
 import { derivedName } from '../api/names.js';
+import { RESOURCES, apiVersionOf, type ResourceType } from '../api/resources.js';
 import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
@@ -314,19 +315,19 @@ function templatesFor(constraints: K8sObject[], library: TemplateLibrary): K8sOb
 
 export const SYNC_SET_NAME = 'gatewright';
 
+const gvk = (t: ResourceType) => ({ group: t.group, version: t.version, kind: t.kind });
+
 /** The kinds templates read from Gatekeeper's inventory: SecurityPolicyExceptions, and Namespaces for label checks. */
 function syncSetFor(templates: K8sObject[]): K8sObject | undefined {
   const gvks: { group: string; version: string; kind: string }[] = [];
   const text = templates.map((t) => JSON.stringify(t.spec)).join('\n');
-  if (text.includes('data.inventory.cluster') && text.includes('Namespace'))
-    gvks.push({ group: '', version: 'v1', kind: 'Namespace' });
+  if (text.includes('data.inventory.cluster') && text.includes('Namespace')) gvks.push(gvk(RESOURCES.Namespace));
   // A template that reads ServiceAccounts from the inventory (the automount check, for workload templates).
-  if (text.includes('.ServiceAccount')) gvks.push({ group: '', version: 'v1', kind: 'ServiceAccount' });
-  if (text.includes('SecurityPolicyException'))
-    gvks.push({ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' });
+  if (text.includes('.ServiceAccount')) gvks.push(gvk(RESOURCES.ServiceAccount));
+  if (text.includes('SecurityPolicyException')) gvks.push(gvk(RESOURCES.SecurityPolicyException));
   if (gvks.length === 0) return undefined;
   return withHash({
-    apiVersion: 'syncset.gatekeeper.sh/v1alpha1',
+    apiVersion: apiVersionOf(RESOURCES.SyncSet),
     kind: 'SyncSet',
     metadata: { name: SYNC_SET_NAME, labels: ownerLabels('Library', SYNC_SET_NAME) },
     spec: { gvks },

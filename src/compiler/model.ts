@@ -1,4 +1,5 @@
 // What the compiler produces: Kubernetes objects for Gatekeeper, and per policy the checks it put in force.
+import { CONSTRAINT_GROUP, CONSTRAINT_VERSION, RESOURCES, apiVersionOf } from '../api/resources.js';
 import type { GatekeeperAction } from '../api/types.js';
 
 export interface K8sObject {
@@ -24,8 +25,8 @@ export const OWNER_NAME_ANNOTATION = 'gatewright.dev/owner-name';
 export const SPEC_HASH_ANNOTATION = 'gatewright.dev/spec-hash';
 export const CHECK_ANNOTATION = 'gatewright.dev/check';
 
-export const CONSTRAINT_API_VERSION = 'constraints.gatekeeper.sh/v1beta1';
-export const TEMPLATE_API_VERSION = 'templates.gatekeeper.sh/v1';
+export const CONSTRAINT_API_VERSION = `${CONSTRAINT_GROUP}/${CONSTRAINT_VERSION}`;
+export const TEMPLATE_API_VERSION = apiVersionOf(RESOURCES.ConstraintTemplate);
 
 export type OwnerKind = 'SecurityPolicy' | 'OperationPolicy' | 'PodSecurityStandard';
 

@@ -1,6 +1,7 @@
 // One reconcile pass, level-triggered: read the policies, the module config and the namespaces; compile the desired
 // set; converge the cluster to it (templates first, a constraint only once Gatekeeper ingested its template, then
 // prune); write the status of every policy. The pure parts live in the compiler, plan.ts and status.ts.
+import { CONSTRAINT_API_VERSION, POLICY_API_VERSION, RESOURCES, apiVersionOf } from '../api/resources.js';
 import type { Logger } from 'winston';
 import {
   compile,
@@ -23,10 +24,10 @@ import {
 
 export const FIELD_MANAGER = 'gatewright';
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
-const TEMPLATES_PATH = '/apis/templates.gatekeeper.sh/v1/constrainttemplates';
-const CONSTRAINTS_API = 'constraints.gatekeeper.sh/v1beta1';
-const SYNCSET_PATH = '/apis/syncset.gatekeeper.sh/v1alpha1/syncsets';
-const ADMISSION_API = 'admissionregistration.k8s.io/v1';
+const TEMPLATES_PATH = resourcePath(apiVersionOf(RESOURCES.ConstraintTemplate), 'ConstraintTemplate');
+const CONSTRAINTS_API = CONSTRAINT_API_VERSION;
+const SYNCSET_PATH = resourcePath(apiVersionOf(RESOURCES.SyncSet), 'SyncSet');
+const ADMISSION_API = apiVersionOf(RESOURCES.ValidatingAdmissionPolicy);
 
 interface PolicyObject extends ObservedObject {
   spec: Record<string, unknown>;
@@ -73,9 +74,9 @@ export class Reconciler {
   async reconcile(): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
     const [security, operation, moduleConfig, namespaces] = await Promise.all([
-      this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy')),
-      this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy')),
-      this.client.get<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig', MODULE_CONFIG_NAME)),
+      this.client.list<PolicyObject>(resourcePath(POLICY_API_VERSION, 'SecurityPolicy')),
+      this.client.list<PolicyObject>(resourcePath(POLICY_API_VERSION, 'OperationPolicy')),
+      this.client.get<ObservedObject>(resourcePath(POLICY_API_VERSION, 'ModuleConfig', MODULE_CONFIG_NAME)),
       this.client.list<ObservedObject>(resourcePath('v1', 'Namespace')),
     ]);
     const policies = [...(security ?? []), ...(operation ?? [])];
@@ -119,7 +120,7 @@ export class Reconciler {
       }
       const syncSets = await this.client.list<ObservedObject>(SYNCSET_PATH);
       for (const s of syncSets ?? [])
-        observed.push({ ...s, apiVersion: 'syncset.gatekeeper.sh/v1alpha1', kind: 'SyncSet' });
+        observed.push({ ...s, apiVersion: apiVersionOf(RESOURCES.SyncSet), kind: 'SyncSet' });
       for (const kind of ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
         const items = await this.client.list<ObservedObject>(resourcePath(ADMISSION_API, kind));
         for (const o of items ?? []) observed.push({ ...o, apiVersion: ADMISSION_API, kind });

@@ -1,6 +1,7 @@
 // `gatewright run`: the operator process. Watches the inputs and the objects it owns, funnels every change into one
 // work-queue key (the reconcile is level-triggered over the whole desired set), runs the reconciler only while it
 // holds the Lease, serves /healthz /readyz /metrics, and shuts down gracefully on SIGTERM.
+import { CONSTRAINT_API_VERSION, POLICY_API_VERSION, RESOURCES, apiVersionOf } from '../api/resources.js';
 import { hostname } from 'node:os';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { loadLibrary } from '../library/load.js';
@@ -92,18 +93,21 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     watchers.set(path, w);
     w.start();
   };
-  watch(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy'));
-  watch(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy'));
-  watch(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig'));
+  watch(resourcePath(POLICY_API_VERSION, 'SecurityPolicy'));
+  watch(resourcePath(POLICY_API_VERSION, 'OperationPolicy'));
+  watch(resourcePath(POLICY_API_VERSION, 'ModuleConfig'));
   watch(resourcePath('v1', 'Namespace'));
-  watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), MANAGED_SELECTOR);
-  watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
-  watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
-  watch('/apis/syncset.gatekeeper.sh/v1alpha1/syncsets', MANAGED_SELECTOR);
+  watch(resourcePath(apiVersionOf(RESOURCES.ValidatingAdmissionPolicy), 'ValidatingAdmissionPolicy'), MANAGED_SELECTOR);
+  watch(
+    resourcePath(apiVersionOf(RESOURCES.ValidatingAdmissionPolicyBinding), 'ValidatingAdmissionPolicyBinding'),
+    MANAGED_SELECTOR,
+  );
+  watch(resourcePath(apiVersionOf(RESOURCES.ConstraintTemplate), 'ConstraintTemplate'), MANAGED_SELECTOR);
+  watch(resourcePath(apiVersionOf(RESOURCES.SyncSet), 'SyncSet'), MANAGED_SELECTOR);
   // Owned constraints, one watch per kind in use: drift (a hand edit or delete) triggers a reconcile, and so does
   // Gatekeeper reporting enforcement or audit results on their status. The set follows what the last pass used.
   const followConstraintKinds = (kinds: string[]) => {
-    const wanted = new Set(kinds.map((kind) => resourcePath('constraints.gatekeeper.sh/v1beta1', kind)));
+    const wanted = new Set(kinds.map((kind) => resourcePath(CONSTRAINT_API_VERSION, kind)));
     for (const path of wanted) watch(path, MANAGED_SELECTOR);
     for (const [path, w] of watchers) {
       if (path.includes('/constraints.gatekeeper.sh/') && !wanted.has(path)) {
