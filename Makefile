@@ -49,6 +49,10 @@ conformance: build
 bench: build
 	node dist/bench/compile-bench.js
 
+## bench-validate: validation times of hostile policies (the worst the caps allow)
+bench-validate: build
+	node dist/bench/validate-bench.js
+
 ## test: every suite (lint, types, generated files, Rego, gator, unit, conformance, end to end); ends with `N passed, N failed`
 test: setup
 	node hack/test-all.mjs

@@ -192,7 +192,9 @@ export const labelRule = (what: string): Schema =>
   obj(
     {
       key: str(`The ${what} key that must be present.`),
-      allowedRegex: str(`A regular expression the ${what} value must match; leave out to accept any value.`),
+      allowedRegex: str(`An RE2 regular expression the ${what} value must match; leave out to accept any value.`, {
+        maxLength: MAX_REGEX,
+      }),
     },
     `A required ${what}.`,
     { required: ['key'] },
@@ -203,3 +205,8 @@ export const watchKinds = stringList(
   '',
   { minItems: 1, items: { type: 'string', pattern: '^[a-z0-9.-]*/[a-zA-Z]+$' } },
 );
+
+/** Regexes are compiled by RE2 offline and in Gatekeeper: short patterns and short lists keep that in milliseconds. */
+export const MAX_REGEX = 253;
+export const regexList = (description: string, extra: Schema = {}): Schema =>
+  arr(str('An RE2 regular expression.', { maxLength: MAX_REGEX }), description, { maxItems: 64, ...extra });

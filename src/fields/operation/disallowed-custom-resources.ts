@@ -1,6 +1,6 @@
 // disallowedCustomResources: RE2 patterns of extended resources containers must not request.
 import { duplicateRules, regexListRules, type Report } from '../../api/rule-helpers.js';
-import { stringList } from '../../api/schema-builders.js';
+import { regexList } from '../../api/schema-parts.js';
 import type { OperationPolicies } from '../../api/types.js';
 import type { PlannedCheck } from '../../compiler/security-rules.js';
 import { planned, type FieldModule } from '../module.js';
@@ -8,7 +8,9 @@ import { planned, type FieldModule } from '../module.js';
 type Render = (p: OperationPolicies) => PlannedCheck | undefined;
 
 const fields = {
-  disallowedCustomResources: stringList('Regular expressions of extended resource names containers must not request.'),
+  disallowedCustomResources: regexList(
+    'RE2 regular expressions of extended resource names containers must not request.',
+  ),
 };
 
 export const disallowedCustomResourcesRule: Render = (p) =>

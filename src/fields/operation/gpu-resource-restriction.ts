@@ -1,6 +1,7 @@
 // gpuResourceRestriction: GPU requests only in labelled namespaces, resource names by RE2 patterns.
 import { isRecord, regexListRules, type Report } from '../../api/rule-helpers.js';
-import { obj, str, stringList } from '../../api/schema-builders.js';
+import { obj, str } from '../../api/schema-builders.js';
+import { regexList } from '../../api/schema-parts.js';
 import type { OperationPolicies } from '../../api/types.js';
 import type { PlannedCheck } from '../../compiler/security-rules.js';
 import { planned, type FieldModule } from '../module.js';
@@ -15,7 +16,7 @@ const fields = {
         'The namespace label that allows GPU requests.',
         { required: ['key', 'value'] },
       ),
-      gpuResourcePatterns: stringList('Regular expressions of GPU resource names (^nvidia\\.com/.*$).', '', {
+      gpuResourcePatterns: regexList('RE2 regular expressions of GPU resource names (^nvidia\\.com/.*$).', {
         minItems: 1,
       }),
     },

@@ -80,15 +80,15 @@ describe('bad objects', () => {
     },
   );
 
-  it('validation of a hostile policy takes milliseconds (linear matchers, capped input)', () => {
+  it('a hostile policy is refused for its sizes and shapes (its timing is a figure of `make bench-validate`)', () => {
     const hostile = securityPolicy('hostile', {
       forbiddenSysctls: Array.from({ length: 256 }, () => `${'a*'.repeat(500)}b`),
       allowedUnsafeSysctls: Array.from({ length: 256 }, () => 'a'.repeat(1000)),
     });
-    const started = process.hrtime.bigint();
-    checkObject(hostile);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    expect(ms).toBeLessThan(1000);
+    const { errors } = checkObject(hostile);
+    expect(errors.map(formatError)).toContainEqual(
+      expect.stringMatching(/spec\.policies\.forbiddenSysctls\[0\]: Too long: may not be more than 253 bytes/),
+    );
   });
 
   it('findings are capped: 10,000 bad entries give 20 lines and a count', () => {
@@ -210,12 +210,13 @@ describe('helpers', () => {
     expect(regexProblem('(')).toBeDefined();
   });
 
-  it('globs with many stars match in linear time', () => {
-    const started = Date.now();
+  it('globs with many stars match without backtracking', () => {
     expect(globMatches(`${'a*'.repeat(2000)}b`, 'a'.repeat(5000))).toBe(false);
+    expect(globMatches(`${'a*'.repeat(2000)}b`, `${'a'.repeat(5000)}b`)).toBe(true);
     expect(globMatches('*a*b*c', 'xxaxxbxxc')).toBe(true);
     expect(globMatches('a*', 'b')).toBe(false);
     expect(globMatches('**', '')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(globMatches('kernel.*', 'kernel.')).toBe(true);
+    expect(globMatches('*.x.*', 'a.x')).toBe(false);
   });
 });
