@@ -33,10 +33,11 @@ export const reservedPrefixOf = (name: string): string | undefined => RESERVED_P
 /** The CEL rule of the policy CRDs' root that refuses reserved names at `kubectl apply`. */
 export const reservedNameRule: CelRule = cel(
   `!(${RESERVED_PREFIXES.map((p) => `self.metadata.name.startsWith('${p}')`).join(' || ')})`,
-  `the name must not start with a prefix reserved for generated constraints (${RESERVED_PREFIXES.join(', ')})`,
+  // The API server accepts no fieldPath into metadata, so the message names the field itself.
+  `metadata.name: the name must not start with a prefix reserved for generated constraints (${RESERVED_PREFIXES.join(', ')})`,
   (s) => {
     const meta = s.metadata as { name?: unknown } | undefined;
     return typeof meta?.name !== 'string' || reservedPrefixOf(meta.name) === undefined;
   },
-  { fieldPath: '.metadata.name', reason: 'FieldValueForbidden' },
+  { reason: 'FieldValueForbidden' },
 );

@@ -311,9 +311,11 @@ function schemaErrors(object: string, errors: ErrorObject[], base: string): Vali
         });
         break;
       case 'x-kubernetes-validations': {
-        const fieldPath = String(params.fieldPath ?? '').replace(/^\./, '');
+        // A rule on the root names its field in the message (`metadata.name: …`): the API server takes no fieldPath there.
+        const named = /^(metadata\.name): (.*)$/.exec(String(e.message));
+        const fieldPath = named ? named[1] : String(params.fieldPath ?? '').replace(/^\./, '');
         const at = fieldPath ? (path ? `${path}.${fieldPath}` : fieldPath) : path;
-        const message = String(e.message);
+        const message = named ? String(named[2]) : String(e.message);
         const reason = String(params.reason);
         out.push({
           object,
@@ -324,7 +326,7 @@ function schemaErrors(object: string, errors: ErrorObject[], base: string): Vali
               ? `Required value: ${message}`
               : reason === 'FieldValueForbidden'
                 ? `Forbidden: ${message}`
-                : `Invalid value: "object": ${message}`,
+                : `Invalid value: ${message}`,
         });
         break;
       }

@@ -1,7 +1,7 @@
 // The admission decision for policy objects, as a pure function of an AdmissionReview (admission.k8s.io/v1): the
 // same checkObject() that `gatewright validate` runs. Errors refuse the object with every field path (HTTP 422, as the
 // API server words its own validation errors); warnings admit it and come back to kubectl as `Warning:` lines.
-import { checkObject, formatError, isRecord, type ValidationError } from '../api/validate.js';
+import { checkObject, isRecord, type ValidationError } from '../api/validate.js';
 import { canonicalJson } from '../compiler/compile.js';
 
 export interface AdmissionRequest {
@@ -94,7 +94,8 @@ export function review(body: unknown): AdmissionReview {
         name,
         group,
         kind,
-        causes: errors.map((e) => ({ field: e.path, reason: causeReason(e), message: formatError(e) })),
+        // The API server words the refusal from the causes: `The <Kind> "<name>" is invalid: <field>: <message>`.
+        causes: errors.map((e) => ({ field: e.path, reason: causeReason(e), message: e.message })),
       },
     },
     ...(warningLines.length > 0 ? { warnings: warningLines } : {}),

@@ -187,7 +187,7 @@ describe('module config', () => {
         mc({ podSecurityStandards: { policies: { hostPorts: { knownRanges: [{ min: 9, max: 1 }] } } } }),
       ).map(formatError),
     ).toEqual([
-      'ModuleConfig "admission-policy-engine": spec.settings.podSecurityStandards.policies.hostPorts.knownRanges[0]: Invalid value: "object": min must not be greater than max',
+      'ModuleConfig "admission-policy-engine": spec.settings.podSecurityStandards.policies.hostPorts.knownRanges[0]: Invalid value: min must not be greater than max',
     ]);
   });
 
