@@ -44,7 +44,8 @@ export function reportDuplicates(list: unknown[], pathOf: (i: number) => string,
   const first = new Map<string, number>();
   list.forEach((value, i) => {
     if (value === undefined) return;
-    const key = typeof value === 'string' ? value : JSON.stringify(value);
+    // Keys sorted: the API server hands the webhook objects with their keys reordered.
+    const key = typeof value === 'string' ? value : sortedJson(value);
     const j = first.get(key);
     if (j === undefined) first.set(key, i);
     else
@@ -82,4 +83,15 @@ export function regexRule(pattern: string, path: string, at: Report): void {
       'regex',
       `Invalid value: ${show(pattern)}: not a valid RE2 regular expression (Gatekeeper evaluates RE2): ${problem}`,
     );
+}
+
+/** JSON with object keys sorted, so equal entries compare equal whatever order their keys were written in. */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (isRecord(value))
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(value[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
 }
