@@ -4,6 +4,7 @@
 import type { SecurityPolicies } from '../api/types.js';
 import { SECURITY_FIELDS } from '../fields/index.js';
 import type { MatchKind } from './match.js';
+import { imageSignatureGaps, type ImageSignatureProvider } from './image-signatures.js';
 
 /** A check before it is a constraint: which template, which parameters, which kinds it matches. */
 export interface PlannedCheck {
@@ -39,18 +40,12 @@ export { verifyImageSignaturesRule } from '../fields/security/verify-image-signa
 
 export const SECURITY_RULES = SECURITY_FIELDS.map((m) => m.render);
 
-/** Fields gatewright accepts (DVP YAML must validate) but does not enforce yet, with the reason shown in status. */
-export function unsupportedSecurityFields(p: SecurityPolicies): { field: string; reason: string }[] {
-  return p.verifyImageSignatures && p.verifyImageSignatures.length > 0
-    ? [
-        {
-          field: 'verifyImageSignatures',
-          reason:
-            'image signature verification is not implemented yet; the other checks of this policy are enforced, ' +
-            'but no image signature is verified',
-        },
-      ]
-    : [];
+/** Fields gatewright accepts (DVP YAML must validate) but cannot fully honour, with the reason shown in status. */
+export function unsupportedSecurityFields(
+  p: SecurityPolicies,
+  provider?: ImageSignatureProvider,
+): { field: string; reason: string }[] {
+  return imageSignatureGaps(p, provider !== undefined);
 }
 
 export function planSecurityChecks(p: SecurityPolicies): PlannedCheck[] {

@@ -4,7 +4,22 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp, errorFromResponse, type KubeResponse } from './kube-http.js';
 
-import { PLURALS } from '../api/resources.js';
+/** Plural resource names of the kinds gatewright reads and writes. Constraint kinds use their lower-cased kind. */
+const PLURALS: Record<string, string> = {
+  ConstraintTemplate: 'constrainttemplates',
+  SyncSet: 'syncsets',
+  SecurityPolicy: 'securitypolicies',
+  OperationPolicy: 'operationpolicies',
+  SecurityPolicyException: 'securitypolicyexceptions',
+  ModuleConfig: 'moduleconfigs',
+  Namespace: 'namespaces',
+  Event: 'events',
+  CustomResourceDefinition: 'customresourcedefinitions',
+  Lease: 'leases',
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
+  Provider: 'providers',
+};
 
 export function resourcePath(apiVersion: string, kind: string, name?: string, namespace?: string): string {
   const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;

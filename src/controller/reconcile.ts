@@ -1,7 +1,7 @@
 // One reconcile pass, level-triggered: read the policies, the module config and the namespaces; compile the desired
 // set; converge the cluster to it (templates first, a constraint only once Gatekeeper ingested its template, then
 // prune); write the status of every policy. The pure parts live in the compiler, plan.ts and status.ts.
-import { CONSTRAINT_API_VERSION, POLICY_API_VERSION, RESOURCES, apiVersionOf } from '../api/resources.js';
+import { RESOURCES, apiVersionOf } from '../api/resources.js';
 import type { Logger } from 'winston';
 import {
   compile,
@@ -12,6 +12,8 @@ import {
 } from '../compiler/compile.js';
 import { policyKey, type CompileResult, type K8sObject } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
+import type { OperatorIdentity } from '../compiler/protection.js';
 import { KubeClient, resourcePath } from './kube-client.js';
 import { isManaged, objectId, ownerKey, planChanges, type ObservedObject, type Plan } from './plan.js';
 import {
@@ -24,10 +26,11 @@ import {
 
 export const FIELD_MANAGER = 'gatewright';
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
-const TEMPLATES_PATH = resourcePath(apiVersionOf(RESOURCES.ConstraintTemplate), 'ConstraintTemplate');
-const CONSTRAINTS_API = CONSTRAINT_API_VERSION;
-const SYNCSET_PATH = resourcePath(apiVersionOf(RESOURCES.SyncSet), 'SyncSet');
-const ADMISSION_API = apiVersionOf(RESOURCES.ValidatingAdmissionPolicy);
+const TEMPLATES_PATH = '/apis/templates.gatekeeper.sh/v1/constrainttemplates';
+const CONSTRAINTS_API = 'constraints.gatekeeper.sh/v1beta1';
+const SYNCSET_PATH = '/apis/syncset.gatekeeper.sh/v1alpha1/syncsets';
+const ADMISSION_API = 'admissionregistration.k8s.io/v1';
+const PROVIDER_API = 'externaldata.gatekeeper.sh/v1beta1';
 
 interface PolicyObject extends ObservedObject {
   spec: Record<string, unknown>;
@@ -53,6 +56,10 @@ export interface ReconcilerOptions {
   onManaged?: (counts: ManagedCounts) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
+  /** gatewright's image signature provider, passed to the compiler (verifyImageSignatures). */
+  imageSignatureProvider?: ImageSignatureProvider;
+  /** Who may change managed objects (gatewright's own user); without it they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export class Reconciler {
@@ -73,11 +80,12 @@ export class Reconciler {
 
   async reconcile(): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
-    const [security, operation, moduleConfig, namespaces] = await Promise.all([
-      this.client.list<PolicyObject>(resourcePath(POLICY_API_VERSION, 'SecurityPolicy')),
-      this.client.list<PolicyObject>(resourcePath(POLICY_API_VERSION, 'OperationPolicy')),
-      this.client.get<ObservedObject>(resourcePath(POLICY_API_VERSION, 'ModuleConfig', MODULE_CONFIG_NAME)),
+    const [security, operation, moduleConfig, namespaces, exceptions] = await Promise.all([
+      this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy')),
+      this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy')),
+      this.client.get<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig', MODULE_CONFIG_NAME)),
       this.client.list<ObservedObject>(resourcePath('v1', 'Namespace')),
+      this.client.list<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException')),
     ]);
     const policies = [...(security ?? []), ...(operation ?? [])];
     const result = compile({
@@ -88,6 +96,9 @@ export class Reconciler {
         labels: n.metadata.labels ?? {},
       })),
       library: this.opts.library,
+      ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
+      exceptions: exceptions ?? [],
+      ...(this.opts.operatorIdentity ? { operatorIdentity: this.opts.operatorIdentity } : {}),
     });
 
     const observedTemplates = await this.client.list<ObservedObject>(TEMPLATES_PATH);
@@ -125,6 +136,8 @@ export class Reconciler {
         const items = await this.client.list<ObservedObject>(resourcePath(ADMISSION_API, kind));
         for (const o of items ?? []) observed.push({ ...o, apiVersion: ADMISSION_API, kind });
       }
+      const providers = await this.client.list<ObservedObject>(resourcePath(PROVIDER_API, 'Provider'));
+      for (const o of providers ?? []) observed.push({ ...o, apiVersion: PROVIDER_API, kind: 'Provider' });
 
       plan = planChanges(result, observed);
       for (const object of plan.applyFirst) {

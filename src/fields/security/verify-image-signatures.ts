@@ -1,8 +1,9 @@
-// verifyImageSignatures: Cosign signatures of images (accepted, not enforced yet: the policy says so in its status).
+// verifyImageSignatures: Cosign signatures of images, verified through Gatekeeper's external data.
 import { bounded, isRecord, reportDuplicates, strings, type Report } from '../../api/rule-helpers.js';
 import { arr, obj, str } from '../../api/schema-builders.js';
 import type { SecurityPolicies } from '../../api/types.js';
 import type { PlannedCheck } from '../../compiler/security-rules.js';
+import { imageSignaturesRule } from '../../compiler/image-signatures.js';
 import type { FieldModule } from '../module.js';
 
 type Render = (p: SecurityPolicies) => PlannedCheck | undefined;
@@ -32,7 +33,8 @@ const fields = {
 };
 
 // Not enforced yet: unsupportedSecurityFields() reports it, so the policy is never Ready while it asks for it.
-export const verifyImageSignaturesRule: Render = () => undefined;
+// The check itself (Gatekeeper's external data with gatewright's signature provider) is in compiler/image-signatures.ts.
+export const verifyImageSignaturesRule: Render = imageSignaturesRule;
 
 function validate(p: Record<string, unknown>, at: Report, base: string): void {
   if (!Array.isArray(p.verifyImageSignatures)) return;
@@ -55,7 +57,7 @@ function validate(p: Record<string, unknown>, at: Report, base: string): void {
 export const verifyImageSignatures: FieldModule<SecurityPolicies> = {
   check: 'verify-image-signatures',
   fields,
-  kinds: [],
+  kinds: ['D8VerifyImageSignatures'],
   validate,
   render: verifyImageSignaturesRule,
 };

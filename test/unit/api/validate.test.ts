@@ -87,7 +87,9 @@ describe('bad objects', () => {
     });
     const { errors } = checkObject(hostile);
     expect(errors.map(formatError)).toContainEqual(
-      expect.stringMatching(/spec\.policies\.forbiddenSysctls\[0\]: Too long: may not be more than 253 bytes/),
+      expect.stringMatching(
+        /spec\.policies\.(allowedUnsafeSysctls|forbiddenSysctls)\[0\]: Too long: may not be more than 253 bytes/,
+      ),
     );
   });
 
