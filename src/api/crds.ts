@@ -1,7 +1,9 @@
 // CustomResourceDefinitions of the policy API, assembled from the schemas in schemas.ts. crds/*.yaml is generated
 // from here (`make crds`), so the API server and `gatewright validate` check the same schema.
 import { dump } from 'js-yaml';
-import { forCrd, obj, type Schema } from './schema-builders.js';
+import { reservedNameRule } from './names.js';
+import { RESOURCES } from './resources.js';
+import { forCrd, obj, withCaps, type Schema } from './schema-builders.js';
 import {
   GROUP,
   VERSION,
@@ -61,56 +63,61 @@ interface KindDefinition {
   status: Schema;
   columns: PrinterColumn[];
   requiredSpec: boolean;
+  /** The object's name becomes constraint names, so prefixes of generated names are refused. */
+  reservedNames: boolean;
 }
 
 export const KINDS: KindDefinition[] = [
   {
-    kind: 'OperationPolicy',
-    plural: 'operationpolicies',
+    kind: RESOURCES.OperationPolicy.kind,
+    plural: RESOURCES.OperationPolicy.plural,
     singular: 'operationpolicy',
     shortNames: ['opol'],
     scope: 'Cluster',
     description:
       'Operational requirements for workloads (allowed registries, resources, probes, labels, …), enforced by ' +
       'gatewright through OPA Gatekeeper. Compatible with the Deckhouse OperationPolicy.',
-    spec: operationPolicySpec,
+    spec: withCaps(operationPolicySpec),
     status: policyStatus(true),
     columns: [...policyColumns, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
+    reservedNames: true,
   },
   {
-    kind: 'SecurityPolicy',
-    plural: 'securitypolicies',
+    kind: RESOURCES.SecurityPolicy.kind,
+    plural: RESOURCES.SecurityPolicy.plural,
     singular: 'securitypolicy',
     shortNames: ['spol'],
     scope: 'Cluster',
     description:
       'Security requirements for Pods and workloads (host access, privileges, capabilities, users, volumes, …), ' +
       'enforced by gatewright through OPA Gatekeeper. Compatible with the Deckhouse SecurityPolicy.',
-    spec: securityPolicySpec,
+    spec: withCaps(securityPolicySpec),
     status: policyStatus(true),
     columns: [...policyColumns, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
+    reservedNames: true,
   },
   {
-    kind: 'SecurityPolicyException',
-    plural: 'securitypolicyexceptions',
+    kind: RESOURCES.SecurityPolicyException.kind,
+    plural: RESOURCES.SecurityPolicyException.plural,
     singular: 'securitypolicyexception',
     shortNames: ['spe'],
     scope: 'Namespaced',
     description:
       'Values that Pods of this namespace labelled security.deckhouse.io/security-policy-exception: <name> may use ' +
       'although a SecurityPolicy or the Pod Security Standards forbid them.',
-    spec: securityPolicyExceptionSpec,
+    spec: withCaps(securityPolicyExceptionSpec),
     status: policyStatus(true),
     columns: [readyColumn, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
+    reservedNames: false,
   },
 ];
 
 export const MODULE_CONFIG_KIND: KindDefinition = {
-  kind: 'ModuleConfig',
-  plural: 'moduleconfigs',
+  kind: RESOURCES.ModuleConfig.kind,
+  plural: RESOURCES.ModuleConfig.plural,
   singular: 'moduleconfig',
   shortNames: ['mc'],
   scope: 'Cluster',
@@ -144,6 +151,7 @@ export const MODULE_CONFIG_KIND: KindDefinition = {
     ageColumn,
   ],
   requiredSpec: false,
+  reservedNames: false,
 };
 
 export function crdFor(def: KindDefinition): Record<string, unknown> {
@@ -156,7 +164,10 @@ export function crdFor(def: KindDefinition): Record<string, unknown> {
       status: def.status,
     },
     def.description,
-    def.requiredSpec ? { required: ['spec'] } : {},
+    {
+      ...(def.requiredSpec ? { required: ['spec'] } : {}),
+      ...(def.reservedNames ? { 'x-kubernetes-validations': [reservedNameRule] } : {}),
+    },
   );
   return {
     apiVersion: 'apiextensions.k8s.io/v1',

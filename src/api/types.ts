@@ -1,5 +1,5 @@
 // TypeScript shapes of the policy API (deckhouse.io/v1alpha1). The OpenAPI schemas in schemas.ts are the contract;
-// these types describe objects that passed validation.
+// these types describe objects that passed validation; the policy fields' types are generated from the schemas.
 
 export type EnforcementAction = 'Deny' | 'Dryrun' | 'Warn';
 export type GatekeeperAction = 'deny' | 'dryrun' | 'warn';
@@ -35,71 +35,13 @@ export interface PolicyMatch {
   labelSelector?: LabelSelector;
 }
 
-export interface IdRange {
-  min: number;
-  max: number;
-}
+// The shapes of spec.policies and of the module settings are generated from the schemas (`make crds`).
+import type { ModuleSettings, OperationPolicies, SecurityPolicies } from './generated/policy-types.js';
+export type { ModuleSettings, OperationPolicies, SecurityPolicies };
 
-export interface IdStrategy {
-  rule: 'MustRunAs' | 'MustRunAsNonRoot' | 'MayRunAs' | 'RunAsAny';
-  ranges?: IdRange[];
-}
-
-export interface SecurityPolicies {
-  allowHostIPC?: boolean;
-  allowHostPID?: boolean;
-  allowHostNetwork?: boolean;
-  allowedHostPorts?: IdRange[];
-  allowPrivileged?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  allowedProcMount?: 'Default' | 'Unmasked';
-  allowedCapabilities?: string[];
-  requiredDropCapabilities?: string[];
-  allowedAppArmor?: string[];
-  allowedFlexVolumes?: { driver: string }[];
-  allowedHostPaths?: { pathPrefix: string; readOnly?: boolean }[];
-  allowedUnsafeSysctls?: string[];
-  forbiddenSysctls?: string[];
-  fsGroup?: IdStrategy;
-  runAsUser?: IdStrategy;
-  runAsGroup?: IdStrategy;
-  supplementalGroups?: IdStrategy;
-  readOnlyRootFilesystem?: boolean;
-  automountServiceAccountToken?: boolean;
-  allowedClusterRoles?: string[];
-  seccompProfiles?: { allowedProfiles?: string[]; allowedLocalhostFiles?: string[] };
-  seLinux?: { level?: string; role?: string; type?: string; user?: string }[];
-  allowedVolumes?: string[];
-  verifyImageSignatures?: { reference: string; publicKeys: string[]; dockerCfg?: string; ca?: string }[];
-  allowRbacWildcards?: boolean;
-  allowedServiceTypes?: string[];
-  blockWildcardDomains?: boolean;
-}
-
-export interface LabelRule {
-  key: string;
-  allowedRegex?: string;
-}
-
-export interface OperationPolicies {
-  allowedRepos?: string[];
-  requiredResources?: { limits?: ('cpu' | 'memory')[]; requests?: ('cpu' | 'memory')[] };
-  disallowedImageTags?: string[];
-  disallowedTolerations?: { key?: string; operator?: 'Exists' | 'Equal'; value?: string; effect?: string }[];
-  disallowedCustomResources?: string[];
-  requiredLabels?: { labels: LabelRule[]; watchKinds: string[] };
-  requiredAnnotations?: { annotations: LabelRule[]; watchKinds: string[] };
-  requiredProbes?: ('livenessProbe' | 'readinessProbe' | 'startupProbe')[];
-  maxRevisionHistoryLimit?: number;
-  priorityClassNames?: string[];
-  ingressClassNames?: string[];
-  storageClassNames?: string[];
-  imagePullPolicy?: 'Always' | 'IfNotPresent';
-  checkHostNetworkDNSPolicy?: boolean;
-  checkContainerDuplicates?: boolean;
-  replicaLimits?: { minReplicas?: number; maxReplicas?: number };
-  gpuResourceRestriction?: { namespaceLabel: { key: string; value: string }; gpuResourcePatterns: string[] };
-}
+export type IdStrategy = NonNullable<SecurityPolicies['fsGroup'] | SecurityPolicies['runAsUser']>;
+export type IdRange = NonNullable<IdStrategy['ranges']>[number];
+export type LabelRule = NonNullable<OperationPolicies['requiredLabels']>['labels'][number];
 
 export interface PolicySpec<P> {
   enforcementAction?: EnforcementAction;
@@ -122,18 +64,6 @@ export interface OperationPolicy {
 }
 
 export type Policy = SecurityPolicy | OperationPolicy;
-
-export interface ModuleSettings {
-  podSecurityStandards?: {
-    defaultPolicy?: PodPolicyLevel;
-    enforcementAction?: EnforcementAction;
-    controllerValidation?: boolean;
-    skipCheckAllowedGroups?: string[];
-    policies?: { hostPorts?: { knownRanges?: IdRange[] } };
-  };
-  exemptNamespaces?: string[];
-  admission?: { engine?: 'Rego' | 'CEL'; validatingAdmissionPolicies?: boolean };
-}
 
 export interface ModuleConfig {
   apiVersion: 'deckhouse.io/v1alpha1';

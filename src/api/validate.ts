@@ -1,32 +1,79 @@
-// Validation of policy objects: first the OpenAPI schema the API server also applies (ajv), then the rules OpenAPI
-// cannot say (ranges, regexes, globs, image references, duplicates, contradictions). Every error names the object,
-// the field path and the rule, worded the way the API server words its own.
+// Validation of policy objects, one rule set with two outcomes: errors (the object is refused: by the CRD schema and
+// its CEL rules, or by gatewright's validating webhook) and warnings (the object is accepted and enforced as Deckhouse
+// enforces it, but something in it is redundant or surprising). First the OpenAPI schema the API server also applies
+// (ajv, with the CRD's CEL rules run through their JavaScript twins), then the rules OpenAPI cannot say (RE2 regexes,
+// globs, image references, duplicates, contradictions). Every finding names the object, the field path and the rule,
+// worded the way the API server words its own. All of it is linear in the input, and the output is capped.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { KINDS } from './crds.js';
-import { KUBERNETES_KEYWORDS, obj, str, type Schema } from './schema-builders.js';
+import { MAX_OBJECT_NAME, reservedNameRule } from './names.js';
+import { NAMESPACE_GLOB_HINT, NAMESPACE_GLOB_PATTERN, globMatches, regexProblem } from './patterns.js';
+import { OPERATION_FIELDS, SECURITY_FIELDS } from '../fields/index.js';
+import { duplicateRules, isRecord, show, strings, type Report } from './rule-helpers.js';
+import { KUBERNETES_KEYWORDS, celTwin, obj, str, withCaps, type CelRule, type Schema } from './schema-builders.js';
 import { GROUP, VERSION, moduleSettings } from './schemas.js';
-import { MODULE_CONFIG_NAME, type IdRange } from './types.js';
+import { MODULE_CONFIG_NAME } from './types.js';
 
 export interface ValidationError {
   /** `SecurityPolicy "mypolicy"` */
   object: string;
   /** Dotted field path, `spec.policies.runAsUser.ranges[0]`. */
   path: string;
-  /** A short rule id: schema, min-le-max, regex, glob, image-reference, duplicate, contradiction, … */
+  /** A short rule id: schema, cel, regex, glob, image-reference, duplicate, contradiction, … */
   rule: string;
   message: string;
+  /** Warnings do not refuse the object: it is enforced as Deckhouse enforces it. Errors when unset. */
+  severity?: 'warning';
+}
+
+export interface Findings {
+  errors: ValidationError[];
+  warnings: ValidationError[];
+  /** The field path of every error, uncapped (the compiler's fallback needs to know which fields are sound). */
+  errorPaths: string[];
 }
 
 export function formatError(e: ValidationError): string {
   return `${e.object}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
 }
 
+/** A warning as the API server returns it to kubectl (which prints `Warning: ` before it). */
+export function formatWarning(e: ValidationError): string {
+  return `${e.object}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
+}
+
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const POLICY_KINDS = ['OperationPolicy', 'SecurityPolicy', 'SecurityPolicyException', 'ModuleConfig'] as const;
 
+/** At most this many findings of each severity are listed; the rest are counted (a status must stay writable). */
+export const MAX_FINDINGS = 20;
+
+/** A policy spec larger than this is refused whole (the lists and strings in it are capped one by one as well). */
+export const MAX_SPEC_BYTES = 256 * 1024;
+
+// The CRD's CEL rules, run offline through their twins. Errors carry the rule's fieldPath and reason in params.
+const celKeyword = {
+  keyword: 'x-kubernetes-validations',
+  errors: true,
+  validate: function celRules(rules: CelRule[], data: unknown): boolean {
+    const failed = rules.filter((r) => {
+      const twin = celTwin(r.rule);
+      if (!twin) throw new Error(`CEL rule without a JavaScript twin: ${r.rule}`);
+      return !twin(data);
+    });
+    (celRules as unknown as { errors: Partial<ErrorObject>[] }).errors = failed.map((r) => ({
+      keyword: 'x-kubernetes-validations',
+      message: r.message,
+      params: { fieldPath: r.fieldPath ?? '', reason: r.reason ?? 'FieldValueInvalid' },
+    }));
+    return failed.length === 0;
+  },
+};
+
 // strictRequired is off: anyOf branches name required fields declared by the parent, as Kubernetes schemas do.
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
-for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword(keyword);
+for (const keyword of KUBERNETES_KEYWORDS) if (keyword !== 'x-kubernetes-validations') ajv.addKeyword(keyword);
+ajv.addKeyword(celKeyword);
 ajv.addFormat('date-time', true);
 
 const metadataSchema = obj(
@@ -38,27 +85,52 @@ const metadataSchema = obj(
   { required: ['name'], additionalProperties: true },
 );
 
-function rootSchema(spec: Schema, requiredSpec: boolean): Schema {
+function rootSchema(spec: Schema, requiredSpec: boolean, reservedNames: boolean): Schema {
   return obj(
     { apiVersion: str('apiVersion'), kind: str('kind'), metadata: metadataSchema, spec, status: { type: 'object' } },
     'root',
-    { required: requiredSpec ? ['apiVersion', 'kind', 'metadata', 'spec'] : ['apiVersion', 'kind', 'metadata'] },
+    {
+      required: requiredSpec ? ['apiVersion', 'kind', 'metadata', 'spec'] : ['apiVersion', 'kind', 'metadata'],
+      ...(reservedNames ? { 'x-kubernetes-validations': [reservedNameRule] } : {}),
+    },
   );
 }
 
 const validators = new Map<string, ValidateFunction>(
-  KINDS.map((k) => [k.kind, ajv.compile(rootSchema(k.spec, true))] as const),
+  KINDS.map((k) => [k.kind, ajv.compile(rootSchema(k.spec, true, k.reservedNames))] as const),
 );
-const settingsValidator = ajv.compile(moduleSettings);
+const settingsValidator = ajv.compile(withCaps(moduleSettings));
 
-/** Validates one parsed document. Objects of other kinds are not this tool's business: they return []. */
+/** The errors of one parsed document (warnings left out). Objects of other kinds are not this tool's business. */
 export function validateObject(doc: unknown): ValidationError[] {
+  return checkObject(doc).errors;
+}
+
+/** Errors and warnings of one parsed document; each list capped at MAX_FINDINGS entries plus one that counts the rest. */
+export function checkObject(doc: unknown): Findings {
+  const all = dedupe(findings(doc));
+  const errors = all.filter((e) => e.severity !== 'warning');
+  const warnings = all.filter((e) => e.severity === 'warning');
+  return { errors: capped(errors), warnings: capped(warnings), errorPaths: errors.map((e) => e.path) };
+}
+
+function capped(list: ValidationError[]): ValidationError[] {
+  if (list.length <= MAX_FINDINGS) return list;
+  const first = list[0] as ValidationError;
+  const rest = list.length - MAX_FINDINGS;
+  return [
+    ...list.slice(0, MAX_FINDINGS),
+    { ...first, path: '', rule: 'more', message: `and ${rest} more ${first.severity ? 'warning' : 'error'}(s)` },
+  ];
+}
+
+function findings(doc: unknown): ValidationError[] {
   if (!isRecord(doc))
     return [{ object: 'document', path: '', rule: 'schema', message: 'Invalid value: not an object' }];
   const kind = typeof doc.kind === 'string' ? doc.kind : '';
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '';
-  const object = `${kind || 'object'} "${name}"`;
+  const object = `${kind || 'object'} "${name.length > MAX_OBJECT_NAME ? `${name.slice(0, 64)}…` : name}"`;
   if (doc.apiVersion !== API_VERSION) {
     if (typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${GROUP}/`) && isPolicyKind(kind)) {
       return [
@@ -85,18 +157,27 @@ export function validateObject(doc: unknown): ValidationError[] {
     ];
   }
   const errors: ValidationError[] = [];
-  errors.push(...nameErrors(object, name, kind));
+  errors.push(...nameErrors(object, name));
+  const specBytes = Buffer.byteLength(JSON.stringify(doc.spec ?? null));
+  // Free-form parts (an exception's justification notes) have no schema caps; the whole spec has this one.
+  if (specBytes > MAX_SPEC_BYTES)
+    errors.push({
+      object,
+      path: 'spec',
+      rule: 'size',
+      message: `Too long: ${specBytes} bytes: must have at most ${MAX_SPEC_BYTES} bytes`,
+    });
   if (!validate(doc)) errors.push(...schemaErrors(object, validate.errors ?? [], ''));
   // Semantic rules run on what the schema let through; a field of the wrong type is skipped by them.
   const spec = isRecord(doc.spec) ? doc.spec : {};
   const policies = isRecord(spec.policies) ? spec.policies : {};
-  const at = (path: string, rule: string, message: string): void => {
-    errors.push({ object, path, rule, message });
+  const at: Report = (path, rule, message, severity) => {
+    errors.push({ object, path, rule, message, ...(severity ? { severity } : {}) });
   };
   if (kind === 'SecurityPolicy') securityRules(policies, at);
   if (kind === 'OperationPolicy') operationRules(policies, at);
   if (isRecord(spec.match)) matchRules(spec.match, at);
-  return dedupe(errors);
+  return errors;
 }
 
 function isPolicyKind(kind: string): boolean {
@@ -104,40 +185,20 @@ function isPolicyKind(kind: string): boolean {
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const RESERVED_PREFIXES = ['d8-pod-security-', 'gatewright-'];
 
-function nameErrors(object: string, name: string, kind: string): ValidationError[] {
+function nameErrors(object: string, name: string): ValidationError[] {
   if (name === '') return [];
-  const errors: ValidationError[] = [];
-  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
-    errors.push({
-      object,
-      path: 'metadata.name',
-      rule: 'name',
-      message: `Invalid value: "${name}": must be a lowercase RFC 1123 subdomain`,
-    });
-  }
-  if (kind !== 'SecurityPolicyException') {
-    // Constraints are named after their policy, and Gatekeeper keeps its object names to 63 characters.
-    if (name.length > 63) {
-      errors.push({
+  if (name.length > MAX_OBJECT_NAME || !DNS_SUBDOMAIN.test(name)) {
+    return [
+      {
         object,
         path: 'metadata.name',
         rule: 'name',
-        message: `Invalid value: "${name}": must be no more than 63 characters (the constraints are named after the policy)`,
-      });
-    }
-    const reserved = RESERVED_PREFIXES.find((p) => name.startsWith(p));
-    if (reserved) {
-      errors.push({
-        object,
-        path: 'metadata.name',
-        rule: 'reserved-name',
-        message: `Invalid value: "${name}": the prefix "${reserved}" is reserved for the constraints gatewright generates`,
-      });
-    }
+        message: `Invalid value: "${name.length > MAX_OBJECT_NAME ? `${name.slice(0, 64)}…` : name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character, at most ${MAX_OBJECT_NAME} characters`,
+      },
+    ];
   }
-  return errors;
+  return [];
 }
 
 function validateModuleConfig(doc: Record<string, unknown>, object: string, name: string): ValidationError[] {
@@ -147,21 +208,17 @@ function validateModuleConfig(doc: Record<string, unknown>, object: string, name
   const errors: ValidationError[] = [];
   if (!settingsValidator(settings))
     errors.push(...schemaErrors(object, settingsValidator.errors ?? [], 'spec.settings'));
-  const at = (path: string, rule: string, message: string): void => {
-    errors.push({ object, path, rule, message });
+  const at: Report = (path, rule, message, severity) => {
+    errors.push({ object, path, rule, message, ...(severity ? { severity } : {}) });
   };
-  const pss = isRecord(settings) && isRecord(settings.podSecurityStandards) ? settings.podSecurityStandards : {};
-  const knownRanges = pathGet(pss, ['policies', 'hostPorts', 'knownRanges']);
-  rangeRules(knownRanges, 'spec.settings.podSecurityStandards.policies.hostPorts.knownRanges', at, 'port');
-  if (isRecord(settings))
-    globListRules(
-      settings.exemptNamespaces,
-      'spec.settings.exemptNamespaces',
-      NAMESPACE_GLOB,
-      'a namespace name, * as a wildcard',
-      at,
-    );
-  return dedupe(errors);
+  if (isRecord(settings)) {
+    duplicateRules(settings, 'spec.settings', at, ['exemptNamespaces']);
+    if (isRecord(settings.podSecurityStandards))
+      duplicateRules(settings.podSecurityStandards, 'spec.settings.podSecurityStandards', at, [
+        'skipCheckAllowedGroups',
+      ]);
+  }
+  return errors;
 }
 
 // ------------------------------------------------------------------------------------------- schema errors
@@ -177,16 +234,13 @@ function dotted(instancePath: string, base: string): string {
   return out;
 }
 
-function show(value: unknown): string {
-  return JSON.stringify(value) ?? 'undefined';
-}
-
 function schemaErrors(object: string, errors: ErrorObject[], base: string): ValidationError[] {
   const out: ValidationError[] = [];
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath));
   const insideAnyOf = (e: ErrorObject): boolean =>
     [...anyOfPaths].some((p) => e.schemaPath.startsWith(`${p}/`)) && e.keyword === 'required';
-  for (const e of errors) {
+  // A huge invalid list gives one ajv error per entry; the first few hundred say all there is to say.
+  for (const e of errors.slice(0, 500)) {
     if (insideAnyOf(e)) continue;
     const path = dotted(e.instancePath, base);
     const params = e.params as Record<string, unknown>;
@@ -236,9 +290,46 @@ function schemaErrors(object: string, errors: ErrorObject[], base: string): Vali
           object,
           path,
           rule: 'schema',
-          message: `Invalid value: ${show(e.data)}: must match the pattern ${String(params.pattern)}`,
+          message: `Invalid value: ${show(e.data)}: ${PATTERN_HINTS[String(params.pattern)] ?? `must match the pattern ${String(params.pattern)}`}`,
         });
         break;
+      case 'maxLength':
+        out.push({
+          object,
+          path,
+          rule: 'size',
+          message: `Too long: may not be more than ${String(params.limit)} bytes`,
+        });
+        break;
+      case 'maxItems':
+      case 'maxProperties':
+        out.push({
+          object,
+          path,
+          rule: 'size',
+          message: `Too many: ${Array.isArray(e.data) ? e.data.length : isRecord(e.data) ? Object.keys(e.data).length : '?'}: must have at most ${String(params.limit)} ${e.keyword === 'maxItems' ? 'items' : 'entries'}`,
+        });
+        break;
+      case 'x-kubernetes-validations': {
+        // A rule on the root names its field in the message (`metadata.name: …`): the API server takes no fieldPath there.
+        const named = /^(metadata\.name): (.*)$/.exec(String(e.message));
+        const fieldPath = named ? named[1] : String(params.fieldPath ?? '').replace(/^\./, '');
+        const at = fieldPath ? (path ? `${path}.${fieldPath}` : fieldPath) : path;
+        const message = named ? String(named[2]) : String(e.message);
+        const reason = String(params.reason);
+        out.push({
+          object,
+          path: at,
+          rule: 'cel',
+          message:
+            reason === 'FieldValueRequired'
+              ? `Required value: ${message}`
+              : reason === 'FieldValueForbidden'
+                ? `Forbidden: ${message}`
+                : `Invalid value: ${message}`,
+        });
+        break;
+      }
       case 'minItems':
         out.push({
           object,
@@ -267,6 +358,12 @@ function schemaErrors(object: string, errors: ErrorObject[], base: string): Vali
   }
   return out;
 }
+
+/** Friendlier words for the schema's own patterns. */
+const PATTERN_HINTS: Record<string, string> = {
+  [NAMESPACE_GLOB_PATTERN]: `must be ${NAMESPACE_GLOB_HINT}`,
+  '^/': 'must be an absolute path (start with /); no wildcards',
+};
 
 function anyOfBranches(e: ErrorObject): string[] {
   const schema = e.schema as unknown;
@@ -297,265 +394,17 @@ function enumHint(value: unknown, allowed: unknown[]): string {
 
 // ------------------------------------------------------------------------------------------- semantic rules
 
-type Report = (path: string, rule: string, message: string) => void;
-
-const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
-const SYSCTL_GLOB = /^([a-z0-9_*][a-z0-9_*-]*)([./][a-z0-9_*][a-z0-9_*-]*)*$/;
-// Globs are matched with OPA's glob.match: only `*` is meant as a wildcard, so ? [ ] { } and \ are refused.
-const APPARMOR_PROFILE = /^(runtime\/default|unconfined|localhost\/[^\s?[\]{}\\]+|\*)$/;
-const FILE_GLOB = /^[^\s?[\]{}\\]+$/;
-const NAME_GLOB = /^[a-zA-Z0-9*:._-]+$/;
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*\/?$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
+// The rules of each policy field live in its field module (src/fields); the match rules are shared by both kinds.
 function securityRules(p: Record<string, unknown>, at: Report): void {
-  const base = 'spec.policies';
-  rangeRules(p.allowedHostPorts, `${base}.allowedHostPorts`, at, 'port');
-  for (const field of ['fsGroup', 'runAsUser', 'runAsGroup', 'supplementalGroups']) {
-    const strategy = p[field];
-    if (!isRecord(strategy)) continue;
-    rangeRules(strategy.ranges, `${base}.${field}.ranges`, at, 'id');
-    const rule = strategy.rule;
-    if (
-      (rule === 'MustRunAs' || rule === 'MayRunAs') &&
-      !(Array.isArray(strategy.ranges) && strategy.ranges.length > 0)
-    ) {
-      at(
-        `${base}.${field}.ranges`,
-        'ranges-required',
-        `Required value: rule ${String(rule)} needs at least one range of allowed IDs`,
-      );
-    }
-  }
-  duplicateRules(p, base, at, [
-    'allowedCapabilities',
-    'requiredDropCapabilities',
-    'allowedAppArmor',
-    'allowedUnsafeSysctls',
-    'forbiddenSysctls',
-    'allowedClusterRoles',
-    'allowedVolumes',
-    'allowedServiceTypes',
-  ]);
-  if (isRecord(p.seccompProfiles)) {
-    const files = p.seccompProfiles.allowedLocalhostFiles;
-    globListRules(
-      files,
-      `${base}.seccompProfiles.allowedLocalhostFiles`,
-      FILE_GLOB,
-      'a profile file path, * as a wildcard (no ? [ ] { } or \\)',
-      at,
-    );
-  }
-  if (isRecord(p.seccompProfiles))
-    duplicateRules(p.seccompProfiles, `${base}.seccompProfiles`, at, ['allowedProfiles', 'allowedLocalhostFiles']);
-
-  // A capability that must be dropped cannot also be allowed to be added.
-  const allowedCaps = strings(p.allowedCapabilities);
-  const dropCaps = strings(p.requiredDropCapabilities);
-  allowedCaps.forEach((cap, i) => {
-    const j = dropCaps.indexOf(cap);
-    if (cap !== 'ALL' && j >= 0) {
-      at(
-        `${base}.allowedCapabilities[${i}]`,
-        'contradiction',
-        `Invalid value: "${cap}": also listed in requiredDropCapabilities[${j}]; a capability cannot be both allowed and required to be dropped`,
-      );
-    }
-  });
-
-  globListRules(
-    p.allowedUnsafeSysctls,
-    `${base}.allowedUnsafeSysctls`,
-    SYSCTL_GLOB,
-    'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard',
-    at,
-  );
-  globListRules(
-    p.forbiddenSysctls,
-    `${base}.forbiddenSysctls`,
-    SYSCTL_GLOB,
-    'a sysctl name such as kernel.shm_rmid_forced, * as a wildcard',
-    at,
-  );
-  const forbidden = strings(p.forbiddenSysctls);
-  strings(p.allowedUnsafeSysctls).forEach((sysctl, i) => {
-    const j = forbidden.findIndex((f) => globMatches(f, sysctl));
-    if (j >= 0) {
-      at(
-        `${base}.allowedUnsafeSysctls[${i}]`,
-        'contradiction',
-        `Invalid value: "${sysctl}": also forbidden by forbiddenSysctls[${j}] ("${forbidden[j]}"), which takes precedence`,
-      );
-    }
-  });
-
-  globListRules(
-    p.allowedAppArmor,
-    `${base}.allowedAppArmor`,
-    APPARMOR_PROFILE,
-    'runtime/default, unconfined or localhost/<profile>',
-    at,
-  );
-  globListRules(
-    p.allowedClusterRoles,
-    `${base}.allowedClusterRoles`,
-    NAME_GLOB,
-    'a ClusterRole name, * as a wildcard',
-    at,
-  );
-
-  if (Array.isArray(p.allowedHostPaths)) {
-    p.allowedHostPaths.forEach((hp, i) => {
-      if (isRecord(hp) && typeof hp.pathPrefix === 'string' && !hp.pathPrefix.startsWith('/')) {
-        at(
-          `${base}.allowedHostPaths[${i}].pathPrefix`,
-          'absolute-path',
-          `Invalid value: "${hp.pathPrefix}": must be an absolute path (start with /); no wildcards`,
-        );
-      }
-    });
-    const prefixes = p.allowedHostPaths.map((hp) => (isRecord(hp) ? hp.pathPrefix : undefined));
-    reportDuplicates(prefixes, (i) => `${base}.allowedHostPaths[${i}].pathPrefix`, at);
-  }
-  const volumes = strings(p.allowedVolumes);
-  if (volumes.includes('none') && volumes.length > 1) {
-    at(
-      `${base}.allowedVolumes`,
-      'contradiction',
-      `Invalid value: ${show(volumes)}: "none" forbids every volume and cannot be combined with other types`,
-    );
-  }
-  if (Array.isArray(p.verifyImageSignatures)) {
-    p.verifyImageSignatures.forEach((v, i) => {
-      if (!isRecord(v)) return;
-      strings(v.publicKeys).forEach((key, k) => {
-        if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)) {
-          at(
-            `${base}.verifyImageSignatures[${i}].publicKeys[${k}]`,
-            'pem',
-            'Invalid value: must be a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
-          );
-        }
-      });
-    });
-    const refs = p.verifyImageSignatures.map((v) => (isRecord(v) ? v.reference : undefined));
-    reportDuplicates(refs, (i) => `${base}.verifyImageSignatures[${i}].reference`, at);
-  }
-  if (Array.isArray(p.seLinux)) {
-    reportDuplicates(
-      p.seLinux.map((s) => JSON.stringify(s)),
-      (i) => `${base}.seLinux[${i}]`,
-      at,
-    );
-  }
+  for (const m of SECURITY_FIELDS) m.validate?.(p, at, 'spec.policies');
 }
 
 function operationRules(p: Record<string, unknown>, at: Report): void {
-  const base = 'spec.policies';
-  duplicateRules(p, base, at, [
-    'allowedRepos',
-    'disallowedImageTags',
-    'disallowedCustomResources',
-    'requiredProbes',
-    'priorityClassNames',
-    'ingressClassNames',
-    'storageClassNames',
-  ]);
-  strings(p.allowedRepos).forEach((repo, i) => {
-    const path = `${base}.allowedRepos[${i}]`;
-    if (/^[a-z]+:\/\//i.test(repo))
-      at(
-        path,
-        'image-reference',
-        `Invalid value: "${repo}": an image repository has no URL scheme; write "${repo.replace(/^[a-z]+:\/\//i, '')}"`,
-      );
-    else if (repo.includes('*'))
-      at(
-        path,
-        'image-reference',
-        `Invalid value: "${repo}": wildcards are not supported; an entry already admits everything below it (registry.example.com admits registry.example.com/team/app)`,
-      );
-    else if (!IMAGE_REPOSITORY.test(repo))
-      at(
-        path,
-        'image-reference',
-        `Invalid value: "${repo}": must be a registry host or repository path, lower case, such as registry.example.com or registry.example.com:5000/team`,
-      );
-  });
-  strings(p.disallowedImageTags).forEach((tag, i) => {
-    if (!IMAGE_TAG.test(tag))
-      at(
-        `${base}.disallowedImageTags[${i}]`,
-        'image-reference',
-        `Invalid value: "${tag}": must be an image tag (letters, digits, _ . -; up to 128 characters; no leading . or -)`,
-      );
-  });
-  regexListRules(p.disallowedCustomResources, `${base}.disallowedCustomResources`, at);
-  for (const [field, list] of [
-    ['requiredLabels', 'labels'],
-    ['requiredAnnotations', 'annotations'],
-  ] as const) {
-    const rule = p[field];
-    if (!isRecord(rule)) continue;
-    if (Array.isArray(rule[list])) {
-      rule[list].forEach((entry, i) => {
-        if (isRecord(entry) && typeof entry.allowedRegex === 'string')
-          regexRule(entry.allowedRegex, `${base}.${field}.${list}[${i}].allowedRegex`, at);
-      });
-      reportDuplicates(
-        rule[list].map((e) => (isRecord(e) ? e.key : undefined)),
-        (i) => `${base}.${field}.${list}[${i}].key`,
-        at,
-      );
-    }
-    duplicateRules(rule, `${base}.${field}`, at, ['watchKinds']);
-  }
-  if (isRecord(p.replicaLimits)) {
-    const { minReplicas, maxReplicas } = p.replicaLimits;
-    if (typeof minReplicas === 'number' && typeof maxReplicas === 'number' && minReplicas > maxReplicas) {
-      at(
-        `${base}.replicaLimits`,
-        'min-le-max',
-        `Invalid value: {"minReplicas":${minReplicas},"maxReplicas":${maxReplicas}}: minReplicas must not be greater than maxReplicas`,
-      );
-    }
-  }
-  if (isRecord(p.gpuResourceRestriction))
-    regexListRules(
-      p.gpuResourceRestriction.gpuResourcePatterns,
-      `${base}.gpuResourceRestriction.gpuResourcePatterns`,
-      at,
-    );
-  if (Array.isArray(p.disallowedTolerations)) {
-    p.disallowedTolerations.forEach((t, i) => {
-      if (isRecord(t) && t.operator === 'Exists' && t.value !== undefined) {
-        at(
-          `${base}.disallowedTolerations[${i}].value`,
-          'contradiction',
-          'Invalid value: a toleration with operator Exists has no value; remove value or use Equal',
-        );
-      }
-    });
-  }
+  for (const m of OPERATION_FIELDS) m.validate?.(p, at, 'spec.policies');
 }
 
 function matchRules(m: Record<string, unknown>, at: Report): void {
   const ns = isRecord(m.namespaceSelector) ? m.namespaceSelector : {};
-  globListRules(
-    ns.matchNames,
-    'spec.match.namespaceSelector.matchNames',
-    NAMESPACE_GLOB,
-    'a namespace name, * as a wildcard',
-    at,
-  );
-  globListRules(
-    ns.excludeNames,
-    'spec.match.namespaceSelector.excludeNames',
-    NAMESPACE_GLOB,
-    'a namespace name, * as a wildcard',
-    at,
-  );
   duplicateRules(ns, 'spec.match.namespaceSelector', at, ['matchNames', 'excludeNames']);
   const names = strings(ns.matchNames);
   strings(ns.excludeNames).forEach((n, i) => {
@@ -563,114 +412,13 @@ function matchRules(m: Record<string, unknown>, at: Report): void {
       at(
         `spec.match.namespaceSelector.excludeNames[${i}]`,
         'contradiction',
-        `Invalid value: "${n}": also listed in matchNames`,
-      );
-  });
-  for (const [selector, path] of [
-    [ns.labelSelector, 'spec.match.namespaceSelector.labelSelector'],
-    [m.labelSelector, 'spec.match.labelSelector'],
-  ] as const) {
-    if (!isRecord(selector) || !Array.isArray(selector.matchExpressions)) continue;
-    selector.matchExpressions.forEach((req, i) => {
-      if (!isRecord(req)) return;
-      const values = Array.isArray(req.values) ? req.values : [];
-      if ((req.operator === 'In' || req.operator === 'NotIn') && values.length === 0) {
-        at(
-          `${path}.matchExpressions[${i}].values`,
-          'selector',
-          `Required value: operator ${String(req.operator)} needs at least one value`,
-        );
-      }
-      if ((req.operator === 'Exists' || req.operator === 'DoesNotExist') && values.length > 0) {
-        at(
-          `${path}.matchExpressions[${i}].values`,
-          'selector',
-          `Invalid value: operator ${String(req.operator)} takes no values`,
-        );
-      }
-    });
-  }
-}
-
-function rangeRules(ranges: unknown, path: string, at: Report, what: 'port' | 'id'): void {
-  if (!Array.isArray(ranges)) return;
-  ranges.forEach((r, i) => {
-    if (!isRecord(r) || typeof r.min !== 'number' || typeof r.max !== 'number') return;
-    const range = r as unknown as IdRange;
-    if (range.min > range.max)
-      at(
-        `${path}[${i}]`,
-        'min-le-max',
-        `Invalid value: {"min":${range.min},"max":${range.max}}: min must not be greater than max`,
-      );
-    const limit = what === 'port' ? 65535 : 2147483647;
-    for (const bound of ['min', 'max'] as const) {
-      if (range[bound] < 0 || range[bound] > limit)
-        at(`${path}[${i}].${bound}`, 'range', `Invalid value: ${range[bound]}: must be between 0 and ${limit}`);
-    }
-  });
-}
-
-function duplicateRules(parent: Record<string, unknown>, base: string, at: Report, fields: string[]): void {
-  for (const field of fields) {
-    const list = parent[field];
-    if (Array.isArray(list)) reportDuplicates(list, (i) => `${base}.${field}[${i}]`, at);
-  }
-}
-
-function reportDuplicates(list: unknown[], pathOf: (i: number) => string, at: Report): void {
-  const first = new Map<string, number>();
-  list.forEach((value, i) => {
-    if (value === undefined) return;
-    const key = typeof value === 'string' ? value : JSON.stringify(value);
-    const j = first.get(key);
-    if (j === undefined) first.set(key, i);
-    else
-      at(
-        pathOf(i),
-        'duplicate',
-        `Duplicate value: ${typeof value === 'string' ? show(value) : key} (already at index ${j})`,
+        `"${n}" is also listed in matchNames; the exclusion wins (as in Gatekeeper), so the policy does not apply there`,
+        'warning',
       );
   });
 }
 
-function globListRules(list: unknown, path: string, pattern: RegExp, what: string, at: Report): void {
-  strings(list).forEach((v, i) => {
-    if (!pattern.test(v)) at(`${path}[${i}]`, 'glob', `Invalid value: "${v}": must be ${what}`);
-  });
-}
-
-function regexListRules(list: unknown, path: string, at: Report): void {
-  strings(list).forEach((v, i) => regexRule(v, `${path}[${i}]`, at));
-}
-
-/** Rego runs Go's RE2: JavaScript must compile the pattern, and it must not use what RE2 lacks. */
-export function regexProblem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern, 'u');
-  } catch (e) {
-    return (e as Error).message.replace(/^Invalid regular expression: /, '');
-  }
-  if (/\(\?<?[=!]/.test(pattern)) return 'lookahead and lookbehind are not supported (Gatekeeper evaluates RE2 syntax)';
-  if (/\\[1-9]/.test(pattern)) return 'backreferences are not supported (Gatekeeper evaluates RE2 syntax)';
-  return undefined;
-}
-
-function regexRule(pattern: string, path: string, at: Report): void {
-  const problem = regexProblem(pattern);
-  if (problem) at(path, 'regex', `Invalid value: ${show(pattern)}: not a valid regular expression: ${problem}`);
-}
-
-/** `*` matches any run of characters, as the Rego side's glob.match with no delimiters. */
-export function globMatches(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(value);
-}
+export { globMatches, regexProblem };
 
 // ------------------------------------------------------------------------------------------- helpers
 
@@ -684,19 +432,4 @@ function dedupe(errors: ValidationError[]): ValidationError[] {
   });
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-function pathGet(o: unknown, path: string[]): unknown {
-  let cur = o;
-  for (const p of path) {
-    if (!isRecord(cur)) return undefined;
-    cur = cur[p];
-  }
-  return cur;
-}
+export { isRecord };

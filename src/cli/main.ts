@@ -6,6 +6,8 @@ import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTemplates } from '../library/build.js';
 import { CRD_FILES, renderCrd } from '../api/crds.js';
+import { GENERATED_TYPES_FILE, renderTypes } from '../api/typegen.js';
+import { withFieldReference } from '../api/field-reference.js';
 import { runValidate } from './validate.js';
 import { runRender } from './render.js';
 import { loadLibrary } from '../library/load.js';
@@ -69,9 +71,10 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
-  .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '50')
-  .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '100')
-  .option('--max-in-flight <n>', 'API requests in flight at once while a pass applies', '8')
+  .option('--webhook-port <port>', 'serve the validating admission webhook for policy objects on this port (HTTPS)')
+  .option('--webhook-host <host>', 'address to serve the webhook on', '0.0.0.0')
+  .option('--webhook-cert <file>', 'PEM serving certificate of the webhook', '/etc/gatewright/webhook/tls.crt')
+  .option('--webhook-key <file>', 'PEM key of the webhook certificate', '/etc/gatewright/webhook/tls.key')
   .option(
     '--image-signature-provider-url <url>',
     "HTTPS URL of gatewright's image signature provider (gatewright provider), e.g. https://gatewright-provider.gatewright-system:8443/validate",
@@ -89,6 +92,10 @@ program
   .option('--no-protect', 'do not install the policy that lets only gatewright change the objects it manages')
   .action(
     async (opts: {
+      webhookPort?: string;
+      webhookHost: string;
+      webhookCert: string;
+      webhookKey: string;
       imageSignatureProviderUrl?: string;
       imageSignatureProviderCa?: string;
       metricsAuth?: boolean;
@@ -107,6 +114,18 @@ program
       resync: string;
       logLevel: string;
     }) => {
+      if (opts.webhookPort !== undefined) {
+        // Every replica answers admission reviews, leader or not: the decision needs no cluster state.
+        const { startWebhook } = await import('../webhook/server.js');
+        const webhook = await startWebhook({
+          port: Number(opts.webhookPort),
+          host: opts.webhookHost,
+          cert: readFileSync(opts.webhookCert),
+          key: readFileSync(opts.webhookKey),
+          onError: (err) => console.error(JSON.stringify({ level: 'warn', message: `webhook: ${err.message}` })),
+        });
+        console.log(JSON.stringify({ level: 'info', message: `validating webhook serving on port ${webhook.port}` }));
+      }
       const { runOperator } = await import('../controller/run.js');
       await runOperator({
         templatesDir: opts.templates,
@@ -205,19 +224,27 @@ templates
 
 program
   .command('crds')
-  .description('Regenerate crds/*.yaml from the API schemas.')
+  .description('Regenerate crds/*.yaml and the policy types (src/api/generated) from the API schemas.')
   .option('--check', 'only report CRDs that are out of date; exit 1 if any')
   .option('--dir <dir>', 'output folder', resolve(packageRoot, 'crds'))
   .action((opts: { check?: boolean; dir: string }) => {
     mkdirSync(opts.dir, { recursive: true });
-    for (const [file, def] of Object.entries(CRD_FILES)) {
-      const target = join(opts.dir, file);
-      const text = renderCrd(def);
+    const outputs: [string, string][] = [
+      ...Object.entries(CRD_FILES).map(([file, def]) => [join(opts.dir, file), renderCrd(def)] as [string, string]),
+      // The policy types come from the same schemas, so they are kept in step by the same command.
+      [resolve(packageRoot, GENERATED_TYPES_FILE), renderTypes()],
+    ];
+    // And the README's field reference, when run in the repository.
+    const readme = resolve(packageRoot, 'README.md');
+    const withReference = existsSync(readme) ? withFieldReference(readFileSync(readme, 'utf8')) : undefined;
+    if (withReference !== undefined) outputs.push([readme, withReference]);
+    for (const [target, text] of outputs) {
       if (existsSync(target) && readFileSync(target, 'utf8') === text) continue;
       if (opts.check) {
         console.error(`out of date: ${target} (run make crds)`);
         process.exitCode = 1;
       } else {
+        mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, text);
         console.log(`wrote ${target}`);
       }

@@ -1,7 +1,9 @@
 // The compiler: policies + module config + namespace labels + template library → the complete desired set of
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { createHash } from 'node:crypto';
-import { formatError, isRecord, validateObject } from '../api/validate.js';
+import { derivedName } from '../api/names.js';
+import { RESOURCES, apiVersionOf, type ResourceType } from '../api/resources.js';
+import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
 import { backstopPolicies, exceptionRefs } from './backstop.js';
@@ -23,6 +25,7 @@ import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
   OWNER_KIND_LABEL,
+  OWNER_NAME_ANNOTATION,
   OWNER_NAME_LABEL,
   SPEC_HASH_ANNOTATION,
   policyKey,
@@ -32,6 +35,8 @@ import {
   type OwnerKind,
   type PolicyResult,
 } from './model.js';
+import { OPERATION_FIELDS, SECURITY_FIELDS } from '../fields/index.js';
+import type { FieldModule } from '../fields/module.js';
 import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, SUBSUMED_AT_RESTRICTED, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
@@ -103,6 +108,8 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
 
   const constraints: K8sObject[] = [];
   const policies = new Map<string, PolicyResult>();
+  // Invalid policies' sound checks, applied by the controller only where the policy has nothing in force yet.
+  const fallback = new Map<string, K8sObject[]>();
   const podKinds = workloadKinds(settings.controllerValidation);
   const settingsKey = memo
     ? canonicalJson([settings.exemptNamespaces, podKinds, input.imageSignatureProvider ?? null])
@@ -116,7 +123,7 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
     let compiled: CompiledPolicy;
     if (docs.length > 1) {
       const [kind, name] = key.split('/');
-      const errors = docs.flatMap((doc) => validateObject(doc).map(formatError));
+      const errors = docs.flatMap((doc) => checkObject(doc).errors.map(formatError));
       errors.push(`${kind} "${name}": metadata.name: Duplicate value: "${name}" (more than one object with this name)`);
       compiled = { errors };
     } else {
@@ -125,8 +132,10 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
         ? memo.get(doc, settingsKey, () => compilePolicyDoc(doc, settings, podKinds, input.imageSignatureProvider))
         : compilePolicyDoc(doc, settings, podKinds, input.imageSignatureProvider);
     }
-    if (compiled.errors) invalid.set(key, compiled.errors);
-    else if (compiled.result) {
+    if (compiled.errors) {
+      invalid.set(key, compiled.errors);
+      if (compiled.fallback && compiled.fallback.length > 0) fallback.set(key, compiled.fallback);
+    } else if (compiled.result) {
       constraints.push(...(compiled.constraints ?? []));
       policies.set(key, compiled.result);
     }
@@ -171,10 +180,11 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
       enforcementAction: set.action,
       checks,
       unsupported: [],
+      warnings: [],
     });
   }
 
-  const templates = templatesFor(constraints, input.library, settings);
+  const templates = templatesFor([...constraints, ...[...fallback.values()].flat()], input.library, settings);
   const syncSet = syncSetFor(templates);
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
@@ -204,14 +214,16 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
     ...guard,
     ...admission,
   ].sort(byIdentity);
-  return { objects, policies, invalid };
+  return { objects, policies, invalid, fallback };
 }
 
-/** One policy's share of the output: its validation errors, or its constraints and what they put in force. */
+/** One policy's share of the output: its validation errors (and fallback), or its constraints and what they put in force. */
 export interface CompiledPolicy {
   errors?: string[];
   constraints?: K8sObject[];
   result?: PolicyResult;
+  /** For an invalid policy: the constraints of its sound fields (see fallbackConstraints). */
+  fallback?: K8sObject[];
 }
 
 /**
@@ -224,10 +236,16 @@ export function compilePolicyDoc(
   podKinds: ReturnType<typeof workloadKinds>,
   imageSignatureProvider?: ImageSignatureProvider,
 ): CompiledPolicy & { constraints: K8sObject[] } {
-  const errors = validateObject(doc).map(formatError);
-  if (errors.length > 0) return { errors, constraints: [] };
+  const findings = checkObject(doc);
   const ownerKind = doc.kind as 'SecurityPolicy' | 'OperationPolicy';
   const policy = doc as unknown as SecurityPolicy | OperationPolicy;
+  if (findings.errors.length > 0) {
+    return {
+      errors: findings.errors.map(formatError),
+      constraints: [],
+      fallback: fallbackConstraints(ownerKind, policy, findings.errorPaths, settings, podKinds),
+    };
+  }
   const planned =
     ownerKind === 'SecurityPolicy'
       ? planSecurityChecks((policy as SecurityPolicy).spec.policies)
@@ -238,21 +256,73 @@ export function compilePolicyDoc(
       : [];
   const name = policy.metadata.name;
   const action = lower(policy.spec.enforcementAction);
-  // SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not.
-  const namespaced = ownerKind === 'SecurityPolicy';
   const constraints: K8sObject[] = [];
   const checks = planned.map((check) => {
-    const match = constraintMatch(
-      policy.spec.match,
-      check.matchKinds ?? podKinds,
-      settings.exemptNamespaces,
-      namespaced,
+    const { constraint, inForce } = constraintFor(
+      ownerKind,
+      name,
+      derivedName(name),
+      action,
+      check,
+      policyMatch(ownerKind, policy, check, settings, podKinds),
     );
-    const { constraint, inForce } = constraintFor(ownerKind, name, name, action, check, match);
     constraints.push(constraint);
     return inForce;
   });
-  return { constraints, result: { ownerKind, name, enforcementAction: action, checks, unsupported } };
+  const warnings = findings.warnings.map(formatWarning);
+  return { constraints, result: { ownerKind, name, enforcementAction: action, checks, unsupported, warnings } };
+}
+
+/** SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not. */
+function policyMatch(
+  ownerKind: 'SecurityPolicy' | 'OperationPolicy',
+  policy: SecurityPolicy | OperationPolicy,
+  check: PlannedCheck,
+  settings: EffectiveSettings,
+  podKinds: ReturnType<typeof workloadKinds>,
+): Record<string, unknown> {
+  return constraintMatch(
+    policy.spec.match,
+    check.matchKinds ?? podKinds,
+    settings.exemptNamespaces,
+    ownerKind === 'SecurityPolicy',
+  );
+}
+
+/**
+ * An invalid policy that has nothing in force yet (stored while the webhook was down, or before a rule existed) still
+ * gets every check whose fields are sound, and the implicit ones, as long as its match and name are sound: never less
+ * than what Deckhouse would enforce for those fields. The controller applies these only for a policy with no
+ * constraints in the cluster; one that had some keeps them as they were.
+ */
+function fallbackConstraints(
+  ownerKind: 'SecurityPolicy' | 'OperationPolicy',
+  policy: SecurityPolicy | OperationPolicy,
+  errorPaths: string[],
+  settings: EffectiveSettings,
+  podKinds: ReturnType<typeof workloadKinds>,
+): K8sObject[] {
+  const base = 'spec.policies.';
+  if (errorPaths.some((p) => !p.startsWith(base))) return [];
+  const broken = new Set(errorPaths.map((p) => p.slice(base.length).split(/[.[]/)[0]));
+  const modules: readonly FieldModule<never>[] = ownerKind === 'SecurityPolicy' ? SECURITY_FIELDS : OPERATION_FIELDS;
+  const name = policy.metadata.name;
+  const action = lower(policy.spec.enforcementAction);
+  return modules
+    .filter((m) => !Object.keys(m.fields).some((f) => broken.has(f)))
+    .map((m) => (m.render as (p: unknown) => PlannedCheck | undefined)(policy.spec.policies))
+    .filter((c): c is PlannedCheck => c !== undefined)
+    .map(
+      (check) =>
+        constraintFor(
+          ownerKind,
+          name,
+          derivedName(name),
+          action,
+          check,
+          policyMatch(ownerKind, policy, check, settings, podKinds),
+        ).constraint,
+    );
 }
 
 function constraintFor(
@@ -270,7 +340,7 @@ function constraintFor(
       metadata: {
         name: constraintName,
         labels: ownerLabels(owner, ownerName),
-        annotations: { [CHECK_ANNOTATION]: check.name },
+        annotations: { [CHECK_ANNOTATION]: check.name, ...ownerAnnotations(ownerName) },
       },
       spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
     }),
@@ -344,9 +414,13 @@ function byIdentity(a: K8sObject, b: K8sObject): number {
   );
 }
 
+/** Label values are capped at 63 characters: a longer owner name is shortened, and kept whole in an annotation. */
 export function ownerLabels(owner: OwnerKind | 'Library', ownerName: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_KIND_LABEL]: owner, [OWNER_NAME_LABEL]: ownerName };
+  return { [MANAGED_BY_LABEL]: MANAGED_BY, [OWNER_KIND_LABEL]: owner, [OWNER_NAME_LABEL]: derivedName(ownerName) };
 }
+
+const ownerAnnotations = (ownerName: string): Record<string, string> =>
+  derivedName(ownerName) === ownerName ? {} : { [OWNER_NAME_ANNOTATION]: ownerName };
 
 /** JSON with object keys sorted, so equal specs hash equally whatever order their keys were built in. */
 export function canonicalJson(value: unknown): string {
@@ -393,19 +467,19 @@ function templatesFor(constraints: K8sObject[], library: TemplateLibrary, settin
 
 export const SYNC_SET_NAME = 'gatewright';
 
+const gvk = (t: ResourceType) => ({ group: t.group, version: t.version, kind: t.kind });
+
 /** The kinds templates read from Gatekeeper's inventory: SecurityPolicyExceptions, and Namespaces for label checks. */
 function syncSetFor(templates: K8sObject[]): K8sObject | undefined {
   const gvks: { group: string; version: string; kind: string }[] = [];
   const text = templates.map((t) => JSON.stringify(t.spec)).join('\n');
-  if (text.includes('data.inventory.cluster') && text.includes('Namespace'))
-    gvks.push({ group: '', version: 'v1', kind: 'Namespace' });
+  if (text.includes('data.inventory.cluster') && text.includes('Namespace')) gvks.push(gvk(RESOURCES.Namespace));
   // A template that reads ServiceAccounts from the inventory (the automount check, for workload templates).
-  if (text.includes('.ServiceAccount')) gvks.push({ group: '', version: 'v1', kind: 'ServiceAccount' });
-  if (text.includes('SecurityPolicyException'))
-    gvks.push({ group: 'deckhouse.io', version: 'v1alpha1', kind: 'SecurityPolicyException' });
+  if (text.includes('.ServiceAccount')) gvks.push(gvk(RESOURCES.ServiceAccount));
+  if (text.includes('SecurityPolicyException')) gvks.push(gvk(RESOURCES.SecurityPolicyException));
   if (gvks.length === 0) return undefined;
   return withHash({
-    apiVersion: 'syncset.gatekeeper.sh/v1alpha1',
+    apiVersion: apiVersionOf(RESOURCES.SyncSet),
     kind: 'SyncSet',
     metadata: { name: SYNC_SET_NAME, labels: ownerLabels('Library', SYNC_SET_NAME) },
     spec: { gvks },

@@ -4,6 +4,7 @@ import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
   OWNER_KIND_LABEL,
+  OWNER_NAME_ANNOTATION,
   OWNER_NAME_LABEL,
   type CompileResult,
   type K8sObject,
@@ -90,7 +91,7 @@ export const objectId = (o: {
 export const isManaged = (o: K8sObject): boolean => o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
 
 export const ownerKey = (o: K8sObject): string =>
-  `${o.metadata.labels?.[OWNER_KIND_LABEL] ?? ''}/${o.metadata.labels?.[OWNER_NAME_LABEL] ?? ''}`;
+  `${o.metadata.labels?.[OWNER_KIND_LABEL] ?? ''}/${o.metadata.annotations?.[OWNER_NAME_ANNOTATION] ?? o.metadata.labels?.[OWNER_NAME_LABEL] ?? ''}`;
 
 /**
  * True when every field of `want` is present and equal in `have`. Fields the API server or Gatekeeper add (defaults,
@@ -132,7 +133,11 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
 
   const byId = new Map(observed.map((o) => [objectId(o), o]));
   const desiredIds = new Set<string>();
-  for (const d of desired.objects) {
+  // An invalid policy with nothing in force gets the checks of its sound fields (never less than Deckhouse would
+  // enforce); one with constraints in the cluster keeps those, untouched.
+  const owners = new Set(observed.filter(isManaged).map(ownerKey));
+  const fallback = [...(desired.fallback ?? [])].flatMap(([owner, objects]) => (owners.has(owner) ? [] : objects));
+  for (const d of [...desired.objects, ...fallback]) {
     const id = objectId(d);
     desiredIds.add(id);
     const o = byId.get(id);

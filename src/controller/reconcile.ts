@@ -423,13 +423,7 @@ export class Reconciler {
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
     const conflicts = [
-      ...d.conflicts
-        .filter(
-          (c) =>
-            c.object.metadata.labels?.[OWNER_KIND_LABEL] === kind &&
-            c.object.metadata.labels?.[OWNER_NAME_LABEL] === policy.metadata.name,
-        )
-        .map((c) => c.reason),
+      ...d.conflicts.filter((c) => ownerKey(c.object) === key).map((c) => c.reason),
       ...(lateConflicts.get(key) ?? []),
     ];
     const invalidErrors = g.desired.invalid.get(key) ?? g.desired.invalid.get(MODULE_CONFIG_KEY);

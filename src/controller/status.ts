@@ -216,8 +216,12 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
       condition(
         'Valid',
         valid,
-        valid ? 'ValidSpec' : 'InvalidSpec',
-        valid ? 'the spec is valid' : capList(input.invalidErrors ?? [], '; '),
+        !valid ? 'InvalidSpec' : (result.warnings ?? []).length > 0 ? 'ValidWithWarnings' : 'ValidSpec',
+        !valid
+          ? capList(input.invalidErrors ?? [], '; ')
+          : (result.warnings ?? []).length > 0
+            ? `accepted and enforced as Deckhouse enforces it, with warnings: ${capList(result.warnings ?? [], '; ')}`
+            : 'the spec is valid',
         generation,
         prevConditions,
         now,

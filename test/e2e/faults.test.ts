@@ -11,13 +11,12 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
-import winston from 'winston';
-import { ClusterCache } from '../../src/controller/cache.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { kubeRequestAuthorizer, operatorIdentity } from '../../src/controller/kube-auth.js';
 import { OperatorMetrics } from '../../src/controller/metrics.js';
 import { OpsServer } from '../../src/controller/ops-server.js';
-import { Reconciler, type ReconcileOutcome } from '../../src/controller/reconcile.js';
+import type { ReconcileOutcome } from '../../src/controller/reconcile.js';
+import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import { VALIDATING_WEBHOOK_CONFIGURATION } from '../harness/gatekeeper.js';
@@ -44,7 +43,7 @@ const BROAD_ROLE = 'gw-faults-gatekeeper-editor';
 const METRICS_ROLE = 'gw-faults-metrics-reader';
 
 let client: KubeTestClient;
-let reconciler: Reconciler;
+let driver: CachedReconciler;
 let operator: TestIdentity;
 let operatorClient: KubeClient;
 const tmp = process.env.TMPDIR ?? '/tmp';
@@ -82,31 +81,7 @@ const OPERATOR_RULES = [
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
-let cache: ClusterCache;
-let lastCacheChange = 0;
-
-/** The reconciler reads the watch caches: let them follow what it declares and go quiet before a pass. */
-async function settle(): Promise<void> {
-  cache.follow(reconciler.watches());
-  const started = Date.now();
-  for (;;) {
-    const now = Date.now();
-    if (cache.synced() && now - lastCacheChange >= 1000 && now - started >= 1000) return;
-    if (now - started > 30_000) throw new Error('the caches did not settle');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function converge(maxMs = 180_000): Promise<ReconcileOutcome> {
-  const deadline = Date.now() + maxMs;
-  for (;;) {
-    await settle();
-    const outcome = await reconciler.reconcile();
-    if (outcome.requeueAfterMs === undefined) return outcome;
-    if (Date.now() > deadline) throw new Error('the reconciler did not converge in time');
-    await new Promise((r) => setTimeout(r, Math.min(outcome.requeueAfterMs ?? 1000, 1000)));
-  }
-}
+const converge = (maxMs?: number): Promise<ReconcileOutcome> => driver.converge(maxMs);
 
 const container = (name: string, securityContext?: Record<string, unknown>) => ({
   name,
@@ -190,16 +165,9 @@ beforeAll(async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(operator.kubeconfigPath);
   operatorClient = new KubeClient(kc);
-  cache = new ClusterCache({
-    kc,
-    log: winston.createLogger({ silent: true }),
-    onChange: () => (lastCacheChange = Date.now()),
-  });
-  reconciler = new Reconciler({
-    cache,
+  driver = cachedReconciler(kc, {
     client: operatorClient,
     library: loadLibrary(join(repoRoot(), 'templates')),
-    log: winston.createLogger({ silent: true }),
     // Who it is, as the operator finds out at start-up (SelfSubjectReview with its own token).
     operatorIdentity: await operatorIdentity(operatorClient),
   });
@@ -230,7 +198,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cache?.stop();
+  await driver?.stop();
   if (!client) return;
   await removeManagedObjects(client);
   for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {

@@ -1,18 +1,18 @@
 // A template library for unit tests of the compiler: one minimal ConstraintTemplate per kind, no Rego worth running.
 import type { K8sObject } from '../../src/compiler/model.js';
 import type { TemplateLibrary } from '../../src/compiler/compile.js';
+import { standardChecks } from '../../src/compiler/pss.js';
+import { moduleKinds } from '../../src/fields/index.js';
 
+/** Every constraint kind the compiler may emit: the field modules' kinds and the Pod Security Standards' controls. */
 export const ALL_KINDS = [
-  'D8AllowedCapabilities', 'D8AllowedClusterRoles', 'D8AllowedFlexVolumes', 'D8AllowedHostPaths', 'D8AllowedIngresses',
-  'D8AllowedProcMount', 'D8AllowedRepos', 'D8AllowedSeccompProfiles', 'D8AllowedServiceTypes', 'D8AllowedSysctls',
-  'D8AllowedUsers', 'D8AllowedVolumeTypes', 'D8AllowPrivilegeEscalation', 'D8AllowRbacWildcards', 'D8AppArmor',
-  'D8AutomountServiceAccountTokenPod', 'D8ContainerDuplicates', 'D8DisallowedCustomResources', 'D8DisallowedTags',
-  'D8DisallowedTolerations', 'D8DNSPolicy', 'D8GpuResourceRestriction', 'D8HostNetwork', 'D8HostProbesAndLifecycle',
-  'D8HostProcesses', 'D8ImagePullPolicy', 'D8IngressClass', 'D8PriorityClass', 'D8PrivilegedContainer',
-  'D8ReadOnlyRootFilesystem', 'D8ReplicaLimits', 'D8RequiredAnnotations', 'D8RequiredLabels', 'D8RequiredProbes',
-  'D8VerifyImageSignatures',
-  'D8RequiredResources', 'D8RevisionHistoryLimit', 'D8SeLinux', 'D8StorageClass', 'D8WindowsHostProcess',
-]; // prettier-ignore
+  ...new Set([
+    ...moduleKinds(),
+    ...(['baseline', 'restricted'] as const).flatMap((s) =>
+      standardChecks(s, { knownHostPortRanges: [] }).map((c) => c.kind),
+    ),
+  ]),
+].sort();
 
 /** Kinds whose stub Rego reads SecurityPolicyExceptions or Namespaces from the inventory, as the real ones do. */
 const READS_EXCEPTIONS = new Set(['D8PrivilegedContainer', 'D8HostNetwork']);

@@ -49,10 +49,33 @@ describe('gatewright validate', () => {
     const r = cli(['validate', '-f', '-'], slipped);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(
-      /^<stdin>#1: OperationPolicy "test-operation-policy": spec\.match\.namespaceSelector\.labelSelector\.operation-policy\.deckhouse\.io\/enabled: Unknown field: .* indent it under matchLabels$/,
+    // The stray label, the empty matchLabels it leaves, and the selector's CEL rule (what the API server says when
+    // the client drops unknown fields).
+    expect(lines).toHaveLength(3);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^<stdin>#1: OperationPolicy "test-operation-policy": spec\.match\.namespaceSelector\.labelSelector\.operation-policy\.deckhouse\.io\/enabled: Unknown field: .* indent it under matchLabels$/,
+      ),
     );
+  });
+
+  it('prints warnings for what Deckhouse accepts with a defined meaning, and exits 0', () => {
+    const policy = dump({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: { name: 'all-sysctls' },
+      spec: {
+        policies: { allowedUnsafeSysctls: ['*'], forbiddenSysctls: ['*'] },
+        match: { namespaceSelector: { matchNames: ['team-a'] } },
+      },
+    });
+    const r = cli(['validate', '-f', '-'], policy);
+    expect([r.code, r.stdout]).toEqual([
+      0,
+      '<stdin>#1: Warning: SecurityPolicy "all-sysctls": spec.policies.allowedUnsafeSysctls[0]: "*" is also forbidden by ' +
+        'forbiddenSysctls[0] ("*"), which takes precedence, as in Deckhouse: no sysctl may be set\n' +
+        '1 object(s) valid, 1 warning(s)\n',
+    ]);
   });
 
   it('-o json is for machines, and a directory is read recursively', () => {
@@ -66,6 +89,7 @@ describe('gatewright validate', () => {
     expect(out.valid).toBe(false);
     expect(out.objects).toBe(8);
     expect(out.errors.map((e) => [e.source.replace(dir, ''), e.rule])).toEqual([
+      ['/broken.yaml#1', 'cel'],
       ['/broken.yaml#1', 'schema'],
       ['/broken.yaml#1', 'schema'],
     ]);

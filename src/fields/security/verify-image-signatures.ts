@@ -1,0 +1,63 @@
+// verifyImageSignatures: Cosign signatures of images, verified through Gatekeeper's external data.
+import { bounded, isRecord, reportDuplicates, strings, type Report } from '../../api/rule-helpers.js';
+import { arr, obj, str } from '../../api/schema-builders.js';
+import type { SecurityPolicies } from '../../api/types.js';
+import type { PlannedCheck } from '../../compiler/security-rules.js';
+import { imageSignaturesRule } from '../../compiler/image-signatures.js';
+import type { FieldModule } from '../module.js';
+
+type Render = (p: SecurityPolicies) => PlannedCheck | undefined;
+
+const fields = {
+  verifyImageSignatures: arr(
+    obj(
+      {
+        reference: str(
+          'The images to verify: an exact image, or a prefix ending in a single * (registry.example.com/team/*).',
+          { pattern: '^[a-z0-9\\.\\-:@\\/]*\\*?$' },
+        ),
+        publicKeys: arr(
+          str('A PEM public key.', { maxLength: 16384 }),
+          'PEM public keys (cosign); a signature by any one of them is accepted.',
+          { minItems: 1, maxItems: 64 },
+        ),
+        dockerCfg: str('Base64 of a docker config.json with credentials for the registry.', { maxLength: 65536 }),
+        ca: str('PEM CA bundle of the registry.', { maxLength: 65536 }),
+      },
+      'Images whose Cosign signature is verified.',
+      { required: ['reference', 'publicKeys'] },
+    ),
+    'Cosign signature verification of container images (not yet enforced by gatewright: a policy that sets it ' +
+      'reports Ready=False until it is).',
+  ),
+};
+
+// Not enforced yet: unsupportedSecurityFields() reports it, so the policy is never Ready while it asks for it.
+// The check itself (Gatekeeper's external data with gatewright's signature provider) is in compiler/image-signatures.ts.
+export const verifyImageSignaturesRule: Render = imageSignaturesRule;
+
+function validate(p: Record<string, unknown>, at: Report, base: string): void {
+  if (!Array.isArray(p.verifyImageSignatures)) return;
+  bounded(p.verifyImageSignatures).forEach((v, i) => {
+    if (!isRecord(v)) return;
+    strings(v.publicKeys).forEach((key, k) => {
+      if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)) {
+        at(
+          `${base}.verifyImageSignatures[${i}].publicKeys[${k}]`,
+          'pem',
+          'Invalid value: must be a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
+        );
+      }
+    });
+  });
+  const refs = bounded(p.verifyImageSignatures).map((v) => (isRecord(v) ? v.reference : undefined));
+  reportDuplicates(refs, (i) => `${base}.verifyImageSignatures[${i}].reference`, at);
+}
+
+export const verifyImageSignatures: FieldModule<SecurityPolicies> = {
+  check: 'verify-image-signatures',
+  fields,
+  kinds: ['D8VerifyImageSignatures'],
+  validate,
+  render: verifyImageSignaturesRule,
+};
