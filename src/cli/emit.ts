@@ -111,7 +111,15 @@ function ordered(v: unknown, order: KeyOrder): unknown {
   if (Array.isArray(v)) return v.map((x) => ordered(x, order));
   if (!isRecord(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const k of sortedKeys(v, order)) out[k] = ordered(v[k], order);
+  // defineProperty, not assignment: a key named __proto__ (valid JSON, and JSON.parse makes it an own property)
+  // must stay a key instead of setting the copy's prototype.
+  for (const k of sortedKeys(v, order))
+    Object.defineProperty(out, k, {
+      value: ordered(v[k], order),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 

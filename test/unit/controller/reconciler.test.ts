@@ -180,6 +180,7 @@ describe('Reconciler', () => {
       'OperationPolicy',
       'ModuleConfig',
       'Namespace',
+      'SecurityPolicyException',
       'ConstraintTemplate',
       'SyncSet',
       'ValidatingAdmissionPolicy',
