@@ -12,8 +12,6 @@ import {
 } from '../compiler/compile.js';
 import {
   CONSTRAINT_API_VERSION,
-  OWNER_KIND_LABEL,
-  OWNER_NAME_LABEL,
   TEMPLATE_API_VERSION,
   policyKey,
   type CompileResult,

@@ -1,7 +1,6 @@
 // `gatewright run`: the operator process. Builds the watch caches the reconciler declares, funnels every change into
 // one work-queue key (the reconcile is level-triggered over the whole desired set), runs the reconciler only while it
 // holds the Lease, serves /healthz /readyz /metrics, and shuts down gracefully on SIGTERM.
-import { CONSTRAINT_API_VERSION, POLICY_API_VERSION } from '../api/resources.js';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterCache } from './cache.js';

@@ -228,6 +228,8 @@ describe('ResourceWatcher', () => {
     api.watches = [fail, fail, fail, hang];
     const { w } = startWatcher(kc);
     await waitUntil('the fourth watch', () => api.watchCount() === 4);
+    // The fourth attempt is open once its response starts; only then is the last error cleared.
+    await waitUntil('the watch to recover', () => w.lastError === undefined);
     expect(w.lastError).toBeUndefined();
     // 20, 40, 80 ms between attempts (timers never fire early).
     expect(failed[1]! - failed[0]!).toBeGreaterThanOrEqual(19);
