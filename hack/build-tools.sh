@@ -21,6 +21,7 @@ tools=(
   "kubelet|kube-node|k8s.io/kubernetes/cmd/kubelet|k8s.io/kubernetes|k8s"
   "kube-controller-manager|kube-node|k8s.io/kubernetes/cmd/kube-controller-manager|k8s.io/kubernetes|k8s"
   "kube-scheduler|kube-node|k8s.io/kubernetes/cmd/kube-scheduler|k8s.io/kubernetes|k8s"
+  "kube-proxy|kube-node|k8s.io/kubernetes/cmd/kube-proxy|k8s.io/kubernetes|k8s"
 )
 
 only=("$@")
