@@ -7,7 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 function run(script: string, args: string[], repo: string): void {
-  const r = spawnSync('bash', [join(repo, 'hack', 'node', script), ...args], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('bash', [join(repo, 'hack', 'node', script), ...args], {
+    cwd: repo,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`hack/node/${script} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
 
@@ -21,9 +24,15 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
     fn();
     timings[name] = (Date.now() - t0) / 1000;
   };
-  timed(reused ? 'node (reused), images' : 'node up incl. images', () => run('node.sh', [reused ? 'images' : 'up'], repo));
+  timed(reused ? 'node (reused), images' : 'node up incl. images', () =>
+    run('node.sh', [reused ? 'images' : 'up'], repo),
+  );
   timed('install Gatekeeper and gatewright', () => run('install.sh', ['all'], repo));
-  console.log(`\nincluster set-up: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
+  console.log(
+    `\nincluster set-up: ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')}`,
+  );
   const envFile = join(stateDir, 'incluster-env.json');
   writeFileSync(envFile, JSON.stringify({ stateDir, kubeconfig: join(stateDir, 'admin.kubeconfig'), reused, timings }));
   process.env.GATEWRIGHT_INCLUSTER_ENV = envFile;

@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export default async function globalTeardown(_globalConfig: unknown, projectConfig: { rootDir: string }): Promise<void> {
+export default async function globalTeardown(
+  _globalConfig: unknown,
+  projectConfig: { rootDir: string },
+): Promise<void> {
   const file = process.env.GATEWRIGHT_INCLUSTER_ENV;
   if (!file || process.env.GATEWRIGHT_KEEP_NODE === '1') return;
   const env = JSON.parse(readFileSync(file, 'utf8')) as { reused: boolean };

@@ -52,7 +52,10 @@ beforeAll(() => {
 
 afterAll(() => {
   kubectl(['delete', 'namespace', RESTRICTED_NS, HANDOVER_NS, '--ignore-not-found', '--wait=false']);
-  kubectl(['delete', '-f', '-', '--ignore-not-found', '--wait=false'], examples.map((o) => JSON.stringify(o)).join('\n'));
+  kubectl(
+    ['delete', '-f', '-', '--ignore-not-found', '--wait=false'],
+    examples.map((o) => JSON.stringify(o)).join('\n'),
+  );
 });
 
 describe('installed from the manifests, on the node', () => {
@@ -88,7 +91,8 @@ describe('the DVP documentation examples', () => {
       });
       const ready = condition(status, 'Ready');
       if (e.metadata.name === 'verify-image-test') expect(ready?.reason).toBe('NotImplemented');
-      else expect([e.metadata.name, ready?.status, ready?.message]).toEqual([
+      else
+        expect([e.metadata.name, ready?.status, ready?.message]).toEqual([
           e.metadata.name,
           'True',
           expect.stringMatching(/enforced by Gatekeeper/),
@@ -141,10 +145,14 @@ describe('leader hand-over', () => {
       return r.code !== 0 && /denied the request/.test(r.stderr) && r.stderr;
     });
     expect(denied).toMatch(/validation\.gatekeeper\.sh/);
-    await eventually('two Running gatewright Pods again', () => {
-      const ps = operatorPods();
-      return ps.length === 2 && ps.every((p) => p.status.phase === 'Running');
-    }, 120000);
+    await eventually(
+      'two Running gatewright Pods again',
+      () => {
+        const ps = operatorPods();
+        return ps.length === 2 && ps.every((p) => p.status.phase === 'Running');
+      },
+      120000,
+    );
   });
 });
 

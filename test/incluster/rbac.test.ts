@@ -23,7 +23,11 @@ const describeRule = (r: Obj) =>
   `${r.apiGroups.map((g: string) => g || 'core').join(',')} ${r.resources.join(',')}` +
   `${r.resourceNames ? ` [${r.resourceNames.join(',')}]` : ''}: ${r.verbs.join(',')}`;
 const ruleSets: { role: Obj; index: number; label: string }[] = [
-  ...clusterRole.rules.map((r: Obj, index: number) => ({ role: clusterRole, index, label: `ClusterRole ${describeRule(r)}` })),
+  ...clusterRole.rules.map((r: Obj, index: number) => ({
+    role: clusterRole,
+    index,
+    label: `ClusterRole ${describeRule(r)}`,
+  })),
   ...leaseRole.rules.map((r: Obj, index: number) => ({ role: leaseRole, index, label: `Role ${describeRule(r)}` })),
 ];
 
@@ -40,7 +44,14 @@ function startOperator(identity: string): void {
   operatorLog = '';
   operator = spawn(
     process.execPath,
-    [join(repo, 'dist', 'cli', 'main.js'), 'run', '--ops-port=0', '--ops-host=127.0.0.1', `--lease-namespace=${NS}`, `--identity=${identity}`],
+    [
+      join(repo, 'dist', 'cli', 'main.js'),
+      'run',
+      '--ops-port=0',
+      '--ops-host=127.0.0.1',
+      `--lease-namespace=${NS}`,
+      `--identity=${identity}`,
+    ],
     { env: { ...process.env, KUBECONFIG: tokenKubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   operator.stdout?.on('data', (d: Buffer) => (operatorLog += d.toString()));
@@ -65,8 +76,21 @@ async function stopOperator(): Promise<void> {
 async function cleanUp(run: string): Promise<void> {
   kubectl(['delete', 'securitypolicy', `rbac-${run}`, '--ignore-not-found', '--wait=false']);
   kubectl(['delete', 'namespace', `rbac-${run}-a`, `rbac-${run}-b`, '--ignore-not-found', '--wait=false']);
-  kubectl(['delete', 'constrainttemplates,syncsets', '-l', 'app.kubernetes.io/managed-by=gatewright', '--ignore-not-found', '--wait=false']);
-  kubectl(['delete', 'validatingadmissionpolicies,validatingadmissionpolicybindings', '-l', 'app.kubernetes.io/managed-by=gatewright', '--ignore-not-found']);
+  kubectl([
+    'delete',
+    'constrainttemplates,syncsets',
+    '-l',
+    'app.kubernetes.io/managed-by=gatewright',
+    '--ignore-not-found',
+    '--wait=false',
+  ]);
+  kubectl([
+    'delete',
+    'validatingadmissionpolicies,validatingadmissionpolicybindings',
+    '-l',
+    'app.kubernetes.io/managed-by=gatewright',
+    '--ignore-not-found',
+  ]);
   await eventually('managed templates to go', () => managed('constrainttemplates').length === 0, 120000);
 }
 
@@ -82,7 +106,9 @@ const rootPod = (namespace: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'root', namespace },
-  spec: { containers: [{ name: 'app', image: 'example.com/app:1', securityContext: { runAsUser: 0, privileged: true } }] },
+  spec: {
+    containers: [{ name: 'app', image: 'example.com/app:1', securityContext: { runAsUser: 0, privileged: true } }],
+  },
 });
 const deniedByGatekeeper = (namespace: string) => {
   const r = kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(rootPod(namespace)));
@@ -97,32 +123,51 @@ const SCENARIOS: Scenario[] = [
     async run(id) {
       kubectlOk(['create', 'namespace', `rbac-${id}-a`]);
       kubectlOk(['label', 'namespace', `rbac-${id}-a`, `rbac-probe=${id}`]);
-      kubectlOk(['apply', '-f', '-'], JSON.stringify({
-        apiVersion: 'deckhouse.io/v1alpha1',
-        kind: 'SecurityPolicy',
-        metadata: { name: `rbac-${id}` },
-        spec: {
-          enforcementAction: 'Deny',
-          policies: { allowPrivileged: false },
-          match: { namespaceSelector: { labelSelector: { matchLabels: { 'rbac-probe': id } } } },
-        },
-      }));
-      await soon('the policy to be Ready', () => condition(getJson(['get', 'securitypolicy', `rbac-${id}`]), 'Ready')?.status === 'True');
+      kubectlOk(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'SecurityPolicy',
+          metadata: { name: `rbac-${id}` },
+          spec: {
+            enforcementAction: 'Deny',
+            policies: { allowPrivileged: false },
+            match: { namespaceSelector: { labelSelector: { matchLabels: { 'rbac-probe': id } } } },
+          },
+        }),
+      );
+      await soon(
+        'the policy to be Ready',
+        () => condition(getJson(['get', 'securitypolicy', `rbac-${id}`]), 'Ready')?.status === 'True',
+      );
       await soon('the privileged Pod to be denied', () => deniedByGatekeeper(`rbac-${id}-a`));
     },
   },
   {
     name: 'an Event is recorded on the policy',
     run: (id) =>
-      soon('an Event', () =>
-        (getJson(['get', 'events', '-A', '--field-selector', `involvedObject.kind=SecurityPolicy,involvedObject.name=rbac-${id}`]).items as Obj[]).length > 0,
+      soon(
+        'an Event',
+        () =>
+          (
+            getJson([
+              'get',
+              'events',
+              '-A',
+              '--field-selector',
+              `involvedObject.kind=SecurityPolicy,involvedObject.name=rbac-${id}`,
+            ]).items as Obj[]
+          ).length > 0,
       ),
   },
   {
     name: 'the skip-pss-check guard is in place',
     run: () =>
-      soon('the ValidatingAdmissionPolicy and its binding', () =>
-        kubectl(['get', 'validatingadmissionpolicy,validatingadmissionpolicybinding', 'gatewright-skip-pss-check']).code === 0,
+      soon(
+        'the ValidatingAdmissionPolicy and its binding',
+        () =>
+          kubectl(['get', 'validatingadmissionpolicy,validatingadmissionpolicybinding', 'gatewright-skip-pss-check'])
+            .code === 0,
       ),
   },
   {
@@ -168,7 +213,11 @@ const findings: string[] = [];
 beforeAll(async () => {
   const admin = load(readFileSync(inclusterEnv().kubeconfig, 'utf8')) as Obj;
   kubectlOk(['-n', NS, 'scale', 'deployment/gatewright', '--replicas=0']);
-  await eventually('the in-cluster replicas to stop', () => (getJson(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=gatewright']).items as Obj[]).length === 0, 120000);
+  await eventually(
+    'the in-cluster replicas to stop',
+    () => (getJson(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=gatewright']).items as Obj[]).length === 0,
+    120000,
+  );
   const token = kubectlOk(['-n', NS, 'create', 'token', 'gatewright', '--duration=2h']).trim();
   tokenKubeconfig = join(inclusterEnv().stateDir, 'rbac-test.kubeconfig');
   writeFileSync(

@@ -69,7 +69,9 @@ export async function eventually<T>(
       last = err;
     }
     if (Date.now() > until) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -77,13 +79,7 @@ export async function eventually<T>(
 
 /** The pause image node.sh built from source: a container that runs until stopped, as a non-root user. */
 export function pauseImage(): string {
-  return kubectlOk([
-    'get',
-    'node',
-    'gatewright-node',
-    '-o',
-    'jsonpath={.status.images[*].names}',
-  ])
+  return kubectlOk(['get', 'node', 'gatewright-node', '-o', 'jsonpath={.status.images[*].names}'])
     .split(/[\s",[\]]+/)
     .find((n) => n.startsWith('gatewright.local/pause:')) as string;
 }
