@@ -16,20 +16,19 @@ const NS = 'gatewright-system';
 const SCENARIO_TIMEOUT_MS = 20000;
 const docs = (file: string) => (loadAll(readFileSync(join(repo, 'manifests', file), 'utf8')) as Obj[]).filter(Boolean);
 const clusterRole = docs('rbac.yaml').find((d) => d.kind === 'ClusterRole') as Obj;
-const leaseRole = { ...(docs('leader-election.yaml').find((d) => d.kind === 'Role') as Obj) };
-leaseRole.metadata = { ...leaseRole.metadata, namespace: NS };
+const leaseRole = docs('leader-election.yaml').find((d) => d.kind === 'Role') as Obj;
+const eventsRole = docs('events.yaml').find((d) => d.kind === 'Role') as Obj;
 
 const describeRule = (r: Obj) =>
   `${r.apiGroups.map((g: string) => g || 'core').join(',')} ${r.resources.join(',')}` +
   `${r.resourceNames ? ` [${r.resourceNames.join(',')}]` : ''}: ${r.verbs.join(',')}`;
-const ruleSets: { role: Obj; index: number; label: string }[] = [
-  ...clusterRole.rules.map((r: Obj, index: number) => ({
-    role: clusterRole,
+const ruleSets = [clusterRole, leaseRole, eventsRole].flatMap((role) =>
+  (role.rules as Obj[]).map((r, index) => ({
+    role,
     index,
-    label: `ClusterRole ${describeRule(r)}`,
+    label: `${role.kind} ${role.metadata.name}: ${describeRule(r)}`,
   })),
-  ...leaseRole.rules.map((r: Obj, index: number) => ({ role: leaseRole, index, label: `Role ${describeRule(r)}` })),
-];
+);
 
 function applyRole(role: Obj, without?: number): void {
   const rules = role.rules.filter((_r: Obj, i: number) => i !== without);
@@ -237,8 +236,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopOperator();
-  applyRole(clusterRole);
-  applyRole(leaseRole);
+  for (const role of [clusterRole, leaseRole, eventsRole]) applyRole(role);
   kubectl(['-n', NS, 'scale', 'deployment/gatewright', '--replicas=2']);
   kubectl(['-n', NS, 'rollout', 'status', 'deployment/gatewright', '--timeout=180s']);
   console.log(`RBAC: the scenario each rule is needed for\n${findings.join('\n')}`);
