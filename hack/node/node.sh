@@ -207,6 +207,10 @@ state = "$state/containerd/state"
   address = "$state/containerd/containerd.sock"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$(pause_tag)"
+  # This VM withholds CAP_SYS_RESOURCE even from root, so runc cannot set the negative oom_score_adj the CRI gives
+  # sandboxes (-998) and Guaranteed pods (-997): "failed to update /proc/self/oom_score_adj: Permission denied".
+  # Clamp them to containerd's own score instead.
+  restrict_oom_score_adj = $(restrict_oom)
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -275,11 +279,9 @@ conntrack: {maxPerCore: 0}
 EOF
 }
 
-cgroup_v1_prerequisites() {
-  # The kubelet's cgroup v1 manager expects every controller it knows mounted; this machine leaves hugetlb out.
-  if grep -q '^hugetlb' /proc/cgroups && [ ! -d /sys/fs/cgroup/hugetlb ] && ! grep -q ' cgroup2 ' /proc/mounts; then
-    mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || true
-  fi
+restrict_oom() { # true when this process may not lower its oom_score_adj (no CAP_SYS_RESOURCE)
+  local cap; cap=$(sed -n 's/^CapEff:\s*//p' /proc/self/status)
+  if (( (16#$cap >> 24) & 1 )); then echo false; else echo true; fi
 }
 
 up() {
@@ -304,7 +306,6 @@ up() {
   kubeconfig kube-proxy kube-proxy
   kubeconfig kubelet kubelet
   write_configs
-  cgroup_v1_prerequisites
 
   local etcd_url="http://127.0.0.1:$(cat "$state/etcd-client.port")"
   start etcd "$bin/etcd" --name=gatewright-node --data-dir="$state/etcd" \
