@@ -37,7 +37,8 @@ gatekeeper() {
 }
 
 probe_denied() {
-  kubectl apply --dry-run=server -f - 2>&1 >/dev/null <<'EOF' | grep -q 'admission.gatekeeper.sh/ignore'
+  local answer
+  answer=$(kubectl apply --dry-run=server -f - 2>&1 <<'EOF' || true
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -45,6 +46,8 @@ metadata:
   labels:
     admission.gatekeeper.sh/ignore: "true"
 EOF
+)
+  grep -q 'denied the request.*admission.gatekeeper.sh/ignore' <<<"$answer"
 }
 
 gatewright() {

@@ -29,6 +29,8 @@ log() { echo "node: $*" >&2; }
 die() { echo "node: $*" >&2; exit 1; }
 
 export DOCKER_HOST="unix://$state/docker/docker.sock"
+# Debian's client (the engine's own version); BuildKit builds, no legacy-builder warnings.
+docker() { DOCKER_BUILDKIT=1 "$(command -v /usr/bin/docker || command -v docker)" "$@"; }
 kubectl() { "$bin/kubectl" --kubeconfig "$state/admin.kubeconfig" "$@"; }
 ctr() { command ctr --address "$state/containerd/containerd.sock" --namespace k8s.io "$@"; }
 
@@ -38,7 +40,8 @@ alive() { [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null
 start() {
   local name=$1; shift
   if alive "$name"; then return 0; fi
-  setsid "$@" >>"$state/$name.log" 2>&1 </dev/null &
+  # 9>&-: the daemons must not inherit the lock of `up`.
+  setsid "$@" >>"$state/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$state/$name.pid"
 }
 
@@ -180,7 +183,7 @@ build_images() {
   # gatewright itself: the repo's Dockerfile on the local Node base.
   local base npm_ca=${NPM_CA_FILE:-${NODE_EXTRA_CA_CERTS:-}}
   base=$(bash "$repo/hack/node/base-image.sh")
-  DOCKER_BUILDKIT=1 /usr/bin/docker build -q --network host \
+  docker build -q --network host \
     ${npm_ca:+--secret "id=npm-ca,src=$npm_ca"} \
     --build-arg "NODE_IMAGE=$base" -t gatewright:dev "$repo" >/dev/null
 }
@@ -339,7 +342,7 @@ up() {
     --bind-address=127.0.0.1 --secure-port=0 --leader-elect=false --use-service-account-credentials \
     --service-account-private-key-file="$state/pki/sa.key" --root-ca-file="$state/pki/ca.crt" \
     --cluster-signing-cert-file="$state/pki/ca.crt" --cluster-signing-key-file="$state/pki/ca.key" \
-    --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller'
+    --controllers='*'
   start kube-scheduler "$bin/kube-scheduler" --kubeconfig="$state/scheduler.kubeconfig" \
     --authentication-kubeconfig="$state/scheduler.kubeconfig" --authorization-kubeconfig="$state/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port=0 --leader-elect=false
@@ -359,9 +362,23 @@ up() {
   echo "$state/admin.kubeconfig"
 }
 
+purge_chains() { # purge_chains iptables|ip6tables: the KUBE-* chains of kubelet and kube-proxy, CNI-* of the bridge
+  local cmd=$1 table chain rule
+  command -v "$cmd-save" >/dev/null || return 0
+  for table in filter nat mangle raw; do
+    "$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j (KUBE|CNI)-' | sed 's/^-A /-D /' |
+      while read -r rule; do eval "$cmd -t $table $rule" 2>/dev/null || true; done
+    for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\|CNI-[^ ]*\) .*/\1/p'); do
+      "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+    done
+    for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\|CNI-[^ ]*\) .*/\1/p'); do
+      "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+    done
+  done
+}
+
 down() {
   [ -d "$state" ] || return 0
-  exec 9>"$state/.lock"; flock 9
   # Pods first, while the kubelet runs: it tears their sandboxes down through CNI (IP leases, masquerade rules).
   stop kube-controller-manager
   stop kube-scheduler
@@ -387,10 +404,8 @@ down() {
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
   [ ! -x "$bin/kube-proxy" ] || "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
-  # The bridge plugin's masquerade chains of pods that were killed without a CNI DEL.
-  if command -v iptables-save >/dev/null && iptables-save -t nat 2>/dev/null | grep -q '^:CNI-'; then
-    iptables-save -t nat | grep -v -- '-j CNI-\|^:CNI-\|^-A CNI-' | iptables-restore -T nat 2>/dev/null || true
-  fi
+  purge_chains iptables
+  purge_chains ip6tables
   rm -rf "$state"
   log "down"
 }
