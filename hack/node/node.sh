@@ -330,7 +330,7 @@ up() {
     --service-account-key-file="$state/pki/sa.pub" --service-account-signing-key-file="$state/pki/sa.key" \
     --kubelet-client-certificate="$state/pki/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$state/pki/apiserver-kubelet-client.key" \
-    --kubelet-certificate-authority="$state/pki/ca.crt"
+    --kubelet-certificate-authority="$state/pki/ca.crt" --kubelet-preferred-address-types=InternalIP,Hostname
   wait_for "kube-apiserver /readyz" 120 kube-apiserver kubectl get --raw /readyz
   # The API server calls kubelets (logs, exec) as this user.
   kubectl create clusterrolebinding gatewright-node:apiserver-kubelet-client --clusterrole=system:kubelet-api-admin \

@@ -165,7 +165,7 @@ describe('operations', () => {
     for (const line of lines) {
       const entry = JSON.parse(line) as Obj;
       expect(typeof entry.level).toBe('string');
-      expect(typeof entry.message).toBe('string');
+      expect(typeof entry.msg).toBe('string');
     }
   });
 
