@@ -8,12 +8,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load, loadAll } from 'js-yaml';
-import { condition, eventually, getJson, inclusterEnv, kubectl, kubectlOk, repo, type Obj } from './support.js';
+import {
+  condition,
+  eventually,
+  StopWaiting,
+  getJson,
+  inclusterEnv,
+  kubectl,
+  kubectlOk,
+  repo,
+  type Obj,
+} from './support.js';
 
 jest.setTimeout(900000);
 
 const NS = 'gatewright-system';
-const SCENARIO_TIMEOUT_MS = 20000;
+// Long enough for a cold start (Gatekeeper ingests every template); a rule set that lacks a right ends sooner: the
+// operator logs the API server's 403, and the scenario waiting on it fails at once.
+const SCENARIO_TIMEOUT_MS = 150000;
 const docs = (file: string) => (loadAll(readFileSync(join(repo, 'manifests', file), 'utf8')) as Obj[]).filter(Boolean);
 const clusterRole = docs('rbac.yaml').find((d) => d.kind === 'ClusterRole') as Obj;
 const leaseRole = docs('leader-election.yaml').find((d) => d.kind === 'Role') as Obj;
@@ -38,6 +50,7 @@ function applyRole(role: Obj, without?: number): void {
 let tokenKubeconfig = '';
 let operator: ChildProcess | undefined;
 let operatorLog = '';
+let lastFailure = '';
 
 function startOperator(identity: string): void {
   operatorLog = '';
@@ -55,6 +68,8 @@ function startOperator(identity: string): void {
   );
   operator.stdout?.on('data', (d: Buffer) => (operatorLog += d.toString()));
   operator.stderr?.on('data', (d: Buffer) => (operatorLog += d.toString()));
+  operator.on('error', (err) => (operatorLog += `spawn failed: ${err.message}\n`));
+  operator.on('exit', (code, signal) => (operatorLog += `exited: ${code ?? signal}\n`));
 }
 
 async function stopOperator(): Promise<void> {
@@ -113,7 +128,18 @@ const deniedByGatekeeper = (namespace: string) => {
   const r = kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(rootPod(namespace)));
   return r.code !== 0 && /validation\.gatekeeper\.sh/.test(r.stderr);
 };
-const soon = (what: string, probe: () => unknown) => eventually(what, probe as () => true, SCENARIO_TIMEOUT_MS);
+/** The operator was refused something: the first 403 it logged. */
+const forbidden = () => operatorLog.split('\n').find((l) => /forbidden|HTTP 403/i.test(l));
+const soon = (what: string, probe: () => unknown) =>
+  eventually(
+    what,
+    () => {
+      const refused = forbidden();
+      if (refused) throw new StopWaiting(`the operator was refused: ${refused}`);
+      return probe() as true;
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
 /** In order: each builds on the ones before it. */
 const SCENARIOS: Scenario[] = [
@@ -196,7 +222,8 @@ async function firstFailing(id: string): Promise<string | undefined> {
     for (const s of SCENARIOS) {
       try {
         await s.run(id);
-      } catch {
+      } catch (err) {
+        lastFailure = (err as Error).message.slice(0, 300);
         return s.name;
       }
     }
@@ -245,7 +272,7 @@ afterAll(async () => {
 describe('the RBAC of manifests/', () => {
   it('with every rule, every scenario passes as the ServiceAccount', async () => {
     const failing = await firstFailing('all');
-    if (failing) console.log(operatorLog.split('\n').slice(-30).join('\n'));
+    if (failing) console.log(`${lastFailure}\n${operatorLog.split('\n').slice(-30).join('\n')}`);
     expect(failing).toBeUndefined();
   });
 
@@ -253,7 +280,7 @@ describe('the RBAC of manifests/', () => {
     applyRole(r.role, r.index);
     try {
       const failing = await firstFailing(String(i + 1));
-      findings.push(`  ${label.padEnd(95)} → ${failing ?? 'NOTHING FAILS'}`);
+      findings.push(`  ${label}\n      → ${failing ?? 'NOTHING FAILS'} (${lastFailure.slice(0, 160)})`);
       expect(failing).toBeDefined();
     } finally {
       applyRole(r.role);

@@ -51,6 +51,9 @@ export function condition(obj: Obj | undefined, type: string): Obj | undefined {
   return (obj?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === type);
 }
 
+/** Thrown by a probe to stop waiting at once (the awaited thing cannot happen any more). */
+export class StopWaiting extends Error {}
+
 /** Polls `probe` until it returns something other than undefined/false; the last error or value says why not. */
 export async function eventually<T>(
   what: string,
@@ -66,6 +69,7 @@ export async function eventually<T>(
       if (v !== undefined && v !== false) return v;
       last = v;
     } catch (err) {
+      if (err instanceof StopWaiting) throw err;
       last = err;
     }
     if (Date.now() > until) {
