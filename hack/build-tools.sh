@@ -22,6 +22,10 @@ tools=(
   "kube-controller-manager|kube-node|k8s.io/kubernetes/cmd/kube-controller-manager|k8s.io/kubernetes|k8s"
   "kube-scheduler|kube-node|k8s.io/kubernetes/cmd/kube-scheduler|k8s.io/kubernetes|k8s"
   "kube-proxy|kube-node|k8s.io/kubernetes/cmd/kube-proxy|k8s.io/kubernetes|k8s"
+  # Image-signature e2e: an OCI registry on loopback, crane to push images, cosign to sign them.
+  "registry|registry|github.com/distribution/distribution/v3/cmd/registry|github.com/distribution/distribution/v3|"
+  "crane|crane|github.com/google/go-containerregistry/cmd/crane|github.com/google/go-containerregistry|"
+  "cosign|cosign|github.com/sigstore/cosign/v2/cmd/cosign|github.com/sigstore/cosign/v2|"
 )
 
 only=("$@")

@@ -69,8 +69,28 @@ program
   .option('--lease-duration <seconds>', 'how long a Lease holds without renewal', '15')
   .option('--resync <seconds>', 'full reconcile at least this often (audit results, safety net)', '60')
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .option(
+    '--image-signature-provider-url <url>',
+    "HTTPS URL of gatewright's image signature provider (gatewright provider), e.g. https://gatewright-provider.gatewright-system:8443/validate",
+  )
+  .option(
+    '--image-signature-provider-ca <file>',
+    "PEM CA of the provider's serving certificate (the Provider caBundle)",
+  )
+  .option('--metrics-auth', 'serve /metrics only to bearer tokens authorized for get /metrics (TokenReview + SAR)')
+  .option(
+    '--protect-allow-groups <groups>',
+    'groups that may change managed objects besides gatewright itself and system:masters (comma-separated)',
+    'system:serviceaccounts:gatekeeper-system',
+  )
+  .option('--no-protect', 'do not install the policy that lets only gatewright change the objects it manages')
   .action(
     async (opts: {
+      imageSignatureProviderUrl?: string;
+      imageSignatureProviderCa?: string;
+      metricsAuth?: boolean;
+      protectAllowGroups: string;
+      protect: boolean;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -91,6 +111,71 @@ program
         ...(opts.identity ? { identity: opts.identity } : {}),
         leaseDurationSeconds: Number(opts.leaseDuration),
         resyncSeconds: Number(opts.resync),
+        logLevel: opts.logLevel,
+        metricsAuth: opts.metricsAuth === true,
+        protect: opts.protect,
+        protectAllowGroups: opts.protectAllowGroups.split(',').filter((g) => g !== ''),
+        ...(opts.imageSignatureProviderUrl
+          ? {
+              imageSignatureProvider: {
+                url: opts.imageSignatureProviderUrl,
+                caPem: opts.imageSignatureProviderCa ? readFileSync(opts.imageSignatureProviderCa, 'utf8') : '',
+              },
+            }
+          : {}),
+      });
+    },
+  );
+
+program
+  .command('provider')
+  .description(
+    'Run the image signature provider: a Gatekeeper external data provider that verifies Cosign signatures (HTTPS).',
+  )
+  .requiredOption('--tls-cert <file>', 'serving certificate (PEM); Gatekeeper trusts it through the Provider caBundle')
+  .requiredOption('--tls-key <file>', 'its private key (PEM)')
+  .option('--client-ca <file>', "require a client certificate chaining to this CA (Gatekeeper's)")
+  .option('--port <port>', 'HTTPS port (0: any free port)', '8443')
+  .option('--host <host>', 'address to listen on', '0.0.0.0')
+  .option(
+    '--docker-config <path>',
+    'registry credentials: a dockerconfigjson file, or the folder a kubernetes.io/dockerconfigjson Secret is mounted at',
+  )
+  .option('--registry-ca <file>', 'extra CA certificates (PEM) trusted for every registry')
+  .option('--plain-http <host...>', 'registry hosts spoken to over plain HTTP (loopback test registries only)', [])
+  .option(
+    '--deadline <ms>',
+    "answer every key within this many milliseconds (keep it below the Provider's timeout and the webhook's)",
+    '1500',
+  )
+  .option('--cache-ttl <seconds>', 'reuse a verdict on the same digest and keys for this long', '300')
+  .option('--log-level <level>', 'error, warn, info or debug', 'info')
+  .action(
+    async (opts: {
+      tlsCert: string;
+      tlsKey: string;
+      clientCa?: string;
+      port: string;
+      host: string;
+      dockerConfig?: string;
+      registryCa?: string;
+      plainHttp: string[];
+      deadline: string;
+      cacheTtl: string;
+      logLevel: string;
+    }) => {
+      const { runProvider } = await import('../provider/run.js');
+      await runProvider({
+        port: Number(opts.port),
+        host: opts.host,
+        tlsCert: opts.tlsCert,
+        tlsKey: opts.tlsKey,
+        ...(opts.clientCa ? { clientCa: opts.clientCa } : {}),
+        ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
+        ...(opts.registryCa ? { registryCa: opts.registryCa } : {}),
+        plainHttp: opts.plainHttp,
+        deadlineMs: Number(opts.deadline),
+        cacheTtlSeconds: Number(opts.cacheTtl),
         logLevel: opts.logLevel,
       });
     },

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { formatError, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
+import { backstopPolicies, exceptionRefs } from './backstop.js';
+import { protectionPolicy, type OperatorIdentity } from './protection.js';
 import {
   MODULE_CONFIG_NAME,
   type GatekeeperAction,
@@ -32,6 +34,7 @@ import {
 import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
+import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
 
 /** Constraint kind → its ConstraintTemplate. */
 export type TemplateLibrary = ReadonlyMap<string, K8sObject>;
@@ -43,6 +46,12 @@ export interface CompilerInput {
   moduleConfig?: unknown;
   namespaces: NamespaceInfo[];
   library: TemplateLibrary;
+  /** gatewright's image signature provider, for verifyImageSignatures; without it those images are denied. */
+  imageSignatureProvider?: ImageSignatureProvider;
+  /** The SecurityPolicyExceptions in the cluster (only their names are read, for the backstop). */
+  exceptions?: unknown[];
+  /** Who may change the objects gatewright manages; without it, they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export interface EffectiveSettings {
@@ -147,7 +156,12 @@ export function compile(input: CompilerInput): CompileResult {
     policies.set(policyKey(ownerKind, name), { ownerKind, name, enforcementAction: action, checks, unsupported });
   };
   for (const p of sortByName(security)) {
-    compilePolicy('SecurityPolicy', p, planSecurityChecks(p.spec.policies), unsupportedSecurityFields(p.spec.policies));
+    compilePolicy(
+      'SecurityPolicy',
+      p,
+      planSecurityChecks(p.spec.policies),
+      unsupportedSecurityFields(p.spec.policies, input.imageSignatureProvider),
+    );
   }
   for (const p of sortByName(operation)) compilePolicy('OperationPolicy', p, planOperationChecks(p.spec.policies), []);
 
@@ -175,10 +189,34 @@ export function compile(input: CompilerInput): CompileResult {
 
   const templates = templatesFor(constraints, input.library);
   const syncSet = syncSetFor(templates);
+  const provider = providerObject(
+    constraints,
+    input.imageSignatureProvider,
+    ownerLabels('Library', 'image-signatures'),
+  );
   const guard = skipCheckGuard(settings.skipCheckAllowedGroups).map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', SKIP_CHECK_GUARD) } }),
   );
-  const objects = [...templates, ...constraints, ...(syncSet ? [syncSet] : []), ...guard].sort(byIdentity);
+  const backstop = backstopPolicies({
+    baselineSets: standardSets(settings.defaultPolicy, settings.defaultAction, actions).filter(
+      (set) => set.standard === 'baseline',
+    ),
+    controllerValidation: settings.controllerValidation,
+    exemptNamespaces: settings.exemptNamespaces,
+    exceptions: exceptionRefs(input.exceptions),
+  });
+  const protection = input.operatorIdentity ? protectionPolicy(input.operatorIdentity) : [];
+  const admission = [...backstop, ...protection].map((o) =>
+    withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', o.metadata.name) } }),
+  );
+  const objects = [
+    ...templates,
+    ...constraints,
+    ...(syncSet ? [syncSet] : []),
+    ...(provider ? [withHash(provider)] : []),
+    ...guard,
+    ...admission,
+  ].sort(byIdentity);
   return { objects, policies, invalid };
 }
 

@@ -3,6 +3,7 @@
 // so it can be tested alone; a rule returns undefined when the field puts no check in force.
 import type { IdStrategy, SecurityPolicies } from '../api/types.js';
 import type { MatchKind } from './match.js';
+import { imageSignatureGaps, imageSignaturesRule, type ImageSignatureProvider } from './image-signatures.js';
 
 /** A check before it is a constraint: which template, which parameters, which kinds it matches. */
 export interface PlannedCheck {
@@ -234,20 +235,15 @@ export const SECURITY_RULES: readonly Rule[] = [
   seccompRule,
   serviceTypesRule,
   wildcardDomainsRule,
+  imageSignaturesRule,
 ];
 
-/** Fields gatewright accepts (DVP YAML must validate) but does not enforce yet, with the reason shown in status. */
-export function unsupportedSecurityFields(p: SecurityPolicies): { field: string; reason: string }[] {
-  return p.verifyImageSignatures && p.verifyImageSignatures.length > 0
-    ? [
-        {
-          field: 'verifyImageSignatures',
-          reason:
-            'image signature verification is not implemented yet; the other checks of this policy are enforced, ' +
-            'but no image signature is verified',
-        },
-      ]
-    : [];
+/** Fields gatewright accepts (DVP YAML must validate) but cannot fully honour, with the reason shown in status. */
+export function unsupportedSecurityFields(
+  p: SecurityPolicies,
+  provider?: ImageSignatureProvider,
+): { field: string; reason: string }[] {
+  return imageSignatureGaps(p, provider !== undefined);
 }
 
 export function planSecurityChecks(p: SecurityPolicies): PlannedCheck[] {

@@ -18,6 +18,7 @@ const PLURALS: Record<string, string> = {
   Lease: 'leases',
   ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
   ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
+  Provider: 'providers',
 };
 
 export function resourcePath(apiVersion: string, kind: string, name?: string, namespace?: string): string {

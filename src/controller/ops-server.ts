@@ -1,11 +1,14 @@
 // The operations endpoint every replica serves, leader or not (ts-operators.md §3.6, §3.8): `/healthz` (is the
 // process alive), `/readyz` (the caller's readiness checks, e.g. caches synced and the leader's first reconcile done)
 // and `/metrics` (Prometheus text). As in controller-runtime, each check is also served alone at `/<endpoint>/<name>`,
-// and `?verbose` lists every check.
+// and `?verbose` lists every check. With an authorizer, `/metrics` answers only a bearer token the API server
+// authenticates (TokenReview) and authorizes for `get` on the non-resource URL /metrics (SubjectAccessReview), as
+// controller-runtime's secure metrics serving does; /healthz and /readyz stay open for the kubelet's probes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
+import type { RequestAuthorizer } from './kube-auth.js';
 
 /** `true` (or nothing) when fine; `false`, a reason, or a throw when not. */
 export type CheckResult = boolean | string | void;
@@ -20,6 +23,8 @@ export interface OpsServerOptions {
   logger?: Logger;
   /** A check slower than this fails. Default 5 s. */
   checkTimeoutMs?: number;
+  /** When set, /metrics requires a bearer token this authorizer admits (401 without or with a bad one, 403 denied). */
+  metricsAuthorizer?: RequestAuthorizer;
 }
 
 interface CheckOutcome {
@@ -94,6 +99,7 @@ export class OpsServer {
       return;
     }
     if (url.pathname === '/metrics') {
+      if (this.opts.metricsAuthorizer && !(await this.authorized(req, res, url.pathname))) return;
       const body = await this.opts.metrics.exposition();
       res.writeHead(200, { 'Content-Type': this.opts.metrics.contentType });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -127,6 +133,28 @@ export class OpsServer {
     lines.push(ok ? `${endpoint} check passed` : `${endpoint} check failed`);
     res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : lines.join('\n') + '\n');
+  }
+
+  private async authorized(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    const header = req.headers.authorization ?? '';
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    let decision;
+    try {
+      decision = await (this.opts.metricsAuthorizer as RequestAuthorizer)(token, path);
+    } catch (err) {
+      // The API server could not be asked: fail closed, and say so (controller-runtime answers 500 here too).
+      this.opts.logger?.error('Could not authorize a metrics request', { err });
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('could not authorize the request\n');
+      return false;
+    }
+    if (decision.allowed) return true;
+    res.writeHead(decision.status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      ...(decision.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+    });
+    res.end(`${decision.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${decision.reason}\n`);
+    return false;
   }
 
   private async runCheck(name: string, check: Check): Promise<CheckOutcome> {

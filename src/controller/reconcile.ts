@@ -17,6 +17,8 @@ import {
   type K8sObject,
 } from '../compiler/model.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
+import type { OperatorIdentity } from '../compiler/protection.js';
 import { KubeClient, resourcePath } from './kube-client.js';
 import { isManaged, objectId, planChanges, type ObservedObject, type Plan } from './plan.js';
 import {
@@ -33,6 +35,7 @@ const TEMPLATES_PATH = '/apis/templates.gatekeeper.sh/v1/constrainttemplates';
 const CONSTRAINTS_API = 'constraints.gatekeeper.sh/v1beta1';
 const SYNCSET_PATH = '/apis/syncset.gatekeeper.sh/v1alpha1/syncsets';
 const ADMISSION_API = 'admissionregistration.k8s.io/v1';
+const PROVIDER_API = 'externaldata.gatekeeper.sh/v1beta1';
 
 interface PolicyObject extends ObservedObject {
   spec: Record<string, unknown>;
@@ -58,6 +61,10 @@ export interface ReconcilerOptions {
   onManaged?: (counts: ManagedCounts) => void;
   /** Namespace for Events about cluster-scoped policies. */
   eventNamespace?: string;
+  /** gatewright's image signature provider, passed to the compiler (verifyImageSignatures). */
+  imageSignatureProvider?: ImageSignatureProvider;
+  /** Who may change managed objects (gatewright's own user); without it they are not protected by a policy. */
+  operatorIdentity?: OperatorIdentity;
 }
 
 export class Reconciler {
@@ -78,11 +85,12 @@ export class Reconciler {
 
   async reconcile(): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = { applied: 0, pruned: 0, statusWrites: 0 };
-    const [security, operation, moduleConfig, namespaces] = await Promise.all([
+    const [security, operation, moduleConfig, namespaces, exceptions] = await Promise.all([
       this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicy')),
       this.client.list<PolicyObject>(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy')),
       this.client.get<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig', MODULE_CONFIG_NAME)),
       this.client.list<ObservedObject>(resourcePath('v1', 'Namespace')),
+      this.client.list<ObservedObject>(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException')),
     ]);
     const policies = [...(security ?? []), ...(operation ?? [])];
     const result = compile({
@@ -93,6 +101,9 @@ export class Reconciler {
         labels: n.metadata.labels ?? {},
       })),
       library: this.opts.library,
+      ...(this.opts.imageSignatureProvider ? { imageSignatureProvider: this.opts.imageSignatureProvider } : {}),
+      exceptions: exceptions ?? [],
+      ...(this.opts.operatorIdentity ? { operatorIdentity: this.opts.operatorIdentity } : {}),
     });
 
     const observedTemplates = await this.client.list<ObservedObject>(TEMPLATES_PATH);
@@ -130,6 +141,8 @@ export class Reconciler {
         const items = await this.client.list<ObservedObject>(resourcePath(ADMISSION_API, kind));
         for (const o of items ?? []) observed.push({ ...o, apiVersion: ADMISSION_API, kind });
       }
+      const providers = await this.client.list<ObservedObject>(resourcePath(PROVIDER_API, 'Provider'));
+      for (const o of providers ?? []) observed.push({ ...o, apiVersion: PROVIDER_API, kind: 'Provider' });
 
       plan = planChanges(result, observed);
       for (const object of plan.applyFirst) {

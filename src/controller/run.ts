@@ -9,9 +9,11 @@ import { LeaderElector } from './leader.js';
 import { createLogger } from './log.js';
 import { OperatorMetrics, type WriteVerb } from './metrics.js';
 import { OpsServer } from './ops-server.js';
+import { kubeRequestAuthorizer, operatorIdentity } from './kube-auth.js';
 import { MANAGED_SELECTOR, Reconciler } from './reconcile.js';
 import { ResourceWatcher } from './watch.js';
 import { WorkQueue } from './workqueue.js';
+import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 
 export interface RunOptions {
   templatesDir: string;
@@ -24,6 +26,13 @@ export interface RunOptions {
   leaseDurationSeconds: number;
   resyncSeconds: number;
   logLevel: string;
+  /** gatewright's image signature provider (verifyImageSignatures): its HTTPS URL and serving CA. */
+  imageSignatureProvider?: ImageSignatureProvider;
+  /** Serve /metrics only to authenticated, authorized callers. */
+  metricsAuth?: boolean;
+  /** Install the policy that lets only gatewright change what it manages (default true). */
+  protect?: boolean;
+  protectAllowGroups?: string[];
 }
 
 const KEY = 'cluster';
@@ -44,10 +53,21 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const metrics = new OperatorMetrics();
   metrics.registerController(CONTROLLER);
   const client = new KubeClient(kc, (verb, kind) => metrics.recordApiWrite(WRITE_VERBS[verb] ?? 'patch', kind));
+  const protection =
+    opts.protect === false
+      ? undefined
+      : await operatorIdentity(client, { groups: opts.protectAllowGroups ?? [] }).catch((err: unknown) => {
+          log.warn('managed objects stay unprotected: cannot tell which user gatewright runs as', {
+            error: String(err),
+          });
+          return undefined;
+        });
   const reconciler = new Reconciler({
+    ...(protection ? { operatorIdentity: protection } : {}),
     client,
     library: loadLibrary(opts.templatesDir),
     log,
+    ...(opts.imageSignatureProvider ? { imageSignatureProvider: opts.imageSignatureProvider } : {}),
     onManaged: (counts) => {
       metrics.managedObjects.reset();
       for (const [kind, n] of counts) metrics.managedObjects.set({ kind }, n);
@@ -96,10 +116,12 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   watch(resourcePath('deckhouse.io/v1alpha1', 'OperationPolicy'));
   watch(resourcePath('deckhouse.io/v1alpha1', 'ModuleConfig'));
   watch(resourcePath('v1', 'Namespace'));
+  watch(resourcePath('deckhouse.io/v1alpha1', 'SecurityPolicyException'));
   watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), MANAGED_SELECTOR);
   watch(resourcePath('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'), MANAGED_SELECTOR);
   watch('/apis/templates.gatekeeper.sh/v1/constrainttemplates', MANAGED_SELECTOR);
   watch('/apis/syncset.gatekeeper.sh/v1alpha1/syncsets', MANAGED_SELECTOR);
+  if (opts.imageSignatureProvider) watch('/apis/externaldata.gatekeeper.sh/v1beta1/providers', MANAGED_SELECTOR);
   // Owned constraints, one watch per kind in use: drift (a hand edit or delete) triggers a reconcile, and so does
   // Gatekeeper reporting enforcement or audit results on their status. The set follows what the last pass used.
   const followConstraintKinds = (kinds: string[]) => {
@@ -140,7 +162,13 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     },
   });
 
-  const ops = new OpsServer({ metrics, port: opts.opsPort, host: opts.opsHost, logger: log });
+  const ops = new OpsServer({
+    metrics,
+    port: opts.opsPort,
+    host: opts.opsHost,
+    logger: log,
+    ...(opts.metricsAuth ? { metricsAuthorizer: kubeRequestAuthorizer(client) } : {}),
+  });
   ops.addHealthzCheck('ping', () => true);
   // Ready once the inputs are cached; constraint kinds nobody uses are never served, so they do not count.
   const inputs = [...watchers.values()].filter((w) => !w.path.includes('/constraints.gatekeeper.sh/'));

@@ -50,10 +50,33 @@ export function checkFolders(templatesDir: string): string[] {
     .sort();
 }
 
-export function renderTemplate(templatesDir: string, folder: string, libSources: ReadonlyMap<string, string>): string {
+/** True for a check that calls Gatekeeper external data (a provider), which gator cannot reach. */
+export const callsExternalData = (rego: string): boolean => /\bexternal_data\(/.test(rego);
+
+/**
+ * The Rego of a template's gator copy (`template.gator.yaml`). gator runs Gatekeeper's Rego driver without a
+ * provider cache, and then the driver does not even declare `external_data` (frameworks
+ * `pkg/client/drivers/rego/args.go`), so the real template does not compile there. The copy answers every call the way
+ * Gatekeeper answers for a provider it cannot reach: a system error, no responses.
+ */
+export function withoutExternalData(rego: string): string {
+  return (
+    rego.replace(/\bexternal_data\(/g, 'gator_external_data(') +
+    '\n# gator copy: no external data provider can be reached, as when Gatekeeper cannot reach the provider.\n' +
+    'gator_external_data(_) := {"responses": [], "errors": [], "status_code": 0, "system_error": "gator has no external data provider"}\n'
+  );
+}
+
+export function renderTemplate(
+  templatesDir: string,
+  folder: string,
+  libSources: ReadonlyMap<string, string>,
+  forGator = false,
+): string {
   const dir = join(templatesDir, folder);
   const skeleton = load(readFileSync(join(dir, 'template.src.yaml'), 'utf8')) as Record<string, unknown>;
-  const rego = readFileSync(join(dir, 'src.rego'), 'utf8');
+  const source = readFileSync(join(dir, 'src.rego'), 'utf8');
+  const rego = forGator ? withoutExternalData(source) : source;
   const libs = resolveLibs(rego, libSources, `templates/${folder}/src.rego`).map(forYamlBlock);
   const spec = (skeleton.spec ?? {}) as Record<string, unknown>;
   const template = {
@@ -81,6 +104,9 @@ function forYamlBlock(rego: string): string {
   return rego.replace(/\t/g, '    ').replace(/[ ]+$/gm, '');
 }
 
+/** The gator copy of a template that calls external data; suites and gator-based tests use it. */
+export const GATOR_TEMPLATE = 'template.gator.yaml';
+
 export interface BuildResult {
   written: string[];
   stale: string[];
@@ -90,9 +116,16 @@ export interface BuildResult {
 export function buildTemplates(templatesDir: string, check: boolean): BuildResult {
   const libSources = readLibSources(templatesDir);
   const result: BuildResult = { written: [], stale: [] };
+  const outputs: [string, string][] = [];
   for (const folder of checkFolders(templatesDir)) {
-    const target = join(templatesDir, folder, 'template.yaml');
-    const text = renderTemplate(templatesDir, folder, libSources);
+    outputs.push([join(templatesDir, folder, 'template.yaml'), renderTemplate(templatesDir, folder, libSources)]);
+    if (callsExternalData(readFileSync(join(templatesDir, folder, 'src.rego'), 'utf8')))
+      outputs.push([
+        join(templatesDir, folder, GATOR_TEMPLATE),
+        renderTemplate(templatesDir, folder, libSources, true),
+      ]);
+  }
+  for (const [target, text] of outputs) {
     const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
     if (current === text) continue;
     if (check) result.stale.push(target);

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import type { K8sObject } from '../compiler/model.js';
 import type { TemplateLibrary } from '../compiler/compile.js';
-import { checkFolders } from './build.js';
+import { checkFolders, GATOR_TEMPLATE } from './build.js';
 
-export function loadLibrary(templatesDir: string): TemplateLibrary {
+/** With `forGator`, a check's gator copy (no external data provider) stands in for its template where it has one. */
+export function loadLibrary(templatesDir: string, opts: { forGator?: boolean } = {}): TemplateLibrary {
   const library = new Map<string, K8sObject>();
   for (const folder of checkFolders(templatesDir)) {
-    const file = join(templatesDir, folder, 'template.yaml');
+    const gatorCopy = join(templatesDir, folder, GATOR_TEMPLATE);
+    const file = opts.forGator && existsSync(gatorCopy) ? gatorCopy : join(templatesDir, folder, 'template.yaml');
     if (!existsSync(file)) throw new Error(`${file} is missing: run make templates`);
     const template = load(readFileSync(file, 'utf8')) as K8sObject;
     const kind = (template.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names

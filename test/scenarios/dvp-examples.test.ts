@@ -422,7 +422,7 @@ const SCENARIOS: Scenario[] = [
 const verdicts = new Map<string, Verdict[]>();
 
 beforeAll(() => {
-  const library = loadLibrary(join(repoRoot, 'templates'));
+  const library = loadLibrary(join(repoRoot, 'templates'), { forGator: true });
   const policies = policyExamples()
     .filter((e) => e.name !== SLIPPED_EXAMPLE)
     .map((e) => e.object);

@@ -26,11 +26,20 @@ export async function removeManagedObjects(client: KubeTestClient): Promise<void
     kind: 'SyncSet',
     metadata: { name: 'gatewright' },
   });
+  await client.delete({
+    apiVersion: 'externaldata.gatekeeper.sh/v1beta1',
+    kind: 'Provider',
+    metadata: { name: 'gatewright-image-signatures' },
+  });
+  // Every admission policy and binding gatewright manages (the skip-check guard, the backstop, the protection).
   for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
-    await client.delete({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind,
-      metadata: { name: 'gatewright-skip-pss-check' },
-    });
+    const plural =
+      kind === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'validatingadmissionpolicybindings';
+    const res = await client.request(
+      'GET',
+      `/apis/admissionregistration.k8s.io/v1/${plural}?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dgatewright`,
+    );
+    for (const o of (res.json as { items?: KubeObject[] }).items ?? [])
+      await client.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: o.metadata.name } });
   }
 }

@@ -10,6 +10,7 @@ export const ALL_KINDS = [
   'D8DisallowedTolerations', 'D8DNSPolicy', 'D8GpuResourceRestriction', 'D8HostNetwork', 'D8HostProbesAndLifecycle',
   'D8HostProcesses', 'D8ImagePullPolicy', 'D8IngressClass', 'D8PriorityClass', 'D8PrivilegedContainer',
   'D8ReadOnlyRootFilesystem', 'D8ReplicaLimits', 'D8RequiredAnnotations', 'D8RequiredLabels', 'D8RequiredProbes',
+  'D8VerifyImageSignatures',
   'D8RequiredResources', 'D8RevisionHistoryLimit', 'D8SeLinux', 'D8StorageClass', 'D8WindowsHostProcess',
 ]; // prettier-ignore
 

@@ -93,10 +93,43 @@ describe('compile the DVP documentation examples', () => {
     });
   });
 
-  it('the image-signature policy is compiled but reports the field it cannot enforce', () => {
+  it('the image-signature policy becomes a D8VerifyImageSignatures constraint; without a provider it says so', () => {
+    expect(find(result.objects, 'D8VerifyImageSignatures', 'verify-image-test')?.spec?.parameters).toEqual({
+      references: [
+        {
+          reference: 'registry.private.ru/labs/application/*',
+          publicKeys: [expect.stringMatching(/^-----BEGIN PUBLIC KEY-----/)],
+        },
+      ],
+    });
+    expect(result.objects.some((o) => o.kind === 'Provider')).toBe(false);
     expect(result.policies.get('SecurityPolicy/verify-image-test')?.unsupported.map((u) => u.field)).toEqual([
       'verifyImageSignatures',
     ]);
+  });
+
+  it('with the provider configured: the Provider is emitted once, with its CA, and nothing is left unsupported', () => {
+    const withProvider = compile(
+      input({
+        imageSignatureProvider: { url: 'https://gatewright-provider.gatewright-system:8443/validate', caPem: 'PEM' },
+      }),
+    );
+    expect(withProvider.objects.filter((o) => o.kind === 'Provider')).toEqual([
+      expect.objectContaining({
+        apiVersion: 'externaldata.gatekeeper.sh/v1beta1',
+        metadata: expect.objectContaining({ name: 'gatewright-image-signatures' }),
+        spec: { url: 'https://gatewright-provider.gatewright-system:8443/validate', timeout: 2, caBundle: 'UEVN' },
+      }),
+    ]);
+    expect(withProvider.policies.get('SecurityPolicy/verify-image-test')?.unsupported).toEqual([]);
+    // No policy verifies signatures: no Provider either (pruned if one was there).
+    const none = compile(
+      input({
+        policies: examples.filter((e) => (e as { metadata: { name: string } }).metadata.name !== 'verify-image-test'),
+        imageSignatureProvider: { url: 'https://p', caPem: 'PEM' },
+      }),
+    );
+    expect(none.objects.some((o) => o.kind === 'Provider')).toBe(false);
   });
 
   it('Pod Security Standards: one baseline and one restricted set for the default action', () => {

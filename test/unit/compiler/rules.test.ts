@@ -134,11 +134,35 @@ describe('SecurityPolicy render rules', () => {
     });
   });
 
-  it('image signatures are reported as not enforced, never silently ignored', () => {
-    expect(s.unsupportedSecurityFields({})).toEqual([]);
+  it('image signatures: one check with every reference, its keys and CA; gaps reported, never silently ignored', () => {
+    const entries = [
+      { reference: 'r/*', publicKeys: ['k1', 'k2'] },
+      { reference: 'q/app:1', publicKeys: ['k3'], ca: 'CA', dockerCfg: 'e30=' },
+    ];
     expect(
-      s.unsupportedSecurityFields({ verifyImageSignatures: [{ reference: 'r/*', publicKeys: ['k'] }] })[0]?.field,
-    ).toBe('verifyImageSignatures');
+      s.planSecurityChecks({ allowPrivileged: true, allowPrivilegeEscalation: true, verifyImageSignatures: entries }),
+    ).toEqual([
+      {
+        name: 'verifyImageSignatures',
+        kind: 'D8VerifyImageSignatures',
+        parameters: {
+          references: [
+            { reference: 'r/*', publicKeys: ['k1', 'k2'] },
+            { reference: 'q/app:1', publicKeys: ['k3'], ca: 'CA' },
+          ],
+        },
+      },
+    ]);
+    expect(
+      s.planSecurityChecks({ allowPrivileged: true, allowPrivilegeEscalation: true, verifyImageSignatures: [] }),
+    ).toEqual([]);
+    expect(s.unsupportedSecurityFields({})).toEqual([]);
+    const provider = { url: 'https://p/validate', caPem: 'PEM' };
+    expect(s.unsupportedSecurityFields({ verifyImageSignatures: entries }).map((g) => g.field)).toEqual([
+      'verifyImageSignatures',
+      'verifyImageSignatures[1].dockerCfg',
+    ]);
+    expect(s.unsupportedSecurityFields({ verifyImageSignatures: entries.slice(0, 1) }, provider)).toEqual([]);
   });
 
   it('an empty policy still forbids privileged containers and privilege escalation (DVP), marked implicit', () => {

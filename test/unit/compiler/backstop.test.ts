@@ -1,0 +1,233 @@
+// The backstop's and the protection's shape. Their verdicts are checked where CEL really runs: by the API server, in
+// test/e2e/faults.test.ts (PSA's own fixtures, exceptions, the Gatekeeper webhook unreachable).
+import { describe, expect, it } from '@jest/globals';
+import { compile, type CompilerInput } from '../../../src/compiler/compile.js';
+import { exemptNamespaceExpression } from '../../../src/compiler/backstop.js';
+import type { K8sObject } from '../../../src/compiler/model.js';
+import { stubLibrary } from '../../support/stub-library.js';
+
+// Emitted specs are read field by field; the shapes are asserted by the expectations themselves.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Spec = Record<string, any>;
+const library = stubLibrary();
+const input = (over: Partial<CompilerInput> = {}): CompilerInput => ({
+  policies: [],
+  namespaces: [],
+  library,
+  ...over,
+});
+const admission = (objects: K8sObject[]) =>
+  objects.filter((o) => o.apiVersion === 'admissionregistration.k8s.io/v1' && o.metadata.name.includes('backstop'));
+const named = (objects: K8sObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject & { spec: Spec };
+const moduleConfig = (settings: Record<string, unknown>) => ({
+  apiVersion: 'deckhouse.io/v1alpha1',
+  kind: 'ModuleConfig',
+  metadata: { name: 'admission-policy-engine' },
+  spec: { version: 1, settings },
+});
+
+describe('backstop policies', () => {
+  it('by default: one policy and one Deny binding, for namespaces not labelled privileged', () => {
+    const objects = admission(compile(input()).objects);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ValidatingAdmissionPolicy/gatewright-backstop-deny',
+      'ValidatingAdmissionPolicyBinding/gatewright-backstop-deny',
+    ]);
+    const binding = named(objects, 'ValidatingAdmissionPolicyBinding', 'gatewright-backstop-deny');
+    expect(binding.spec).toEqual({
+      policyName: 'gatewright-backstop-deny',
+      validationActions: ['Deny'],
+      matchResources: {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'security.deckhouse.io/pod-policy', operator: 'NotIn', values: ['privileged'] },
+            { key: 'admission.gatekeeper.sh/ignore', operator: 'DoesNotExist' },
+          ],
+        },
+        objectSelector: {
+          matchExpressions: [{ key: 'security.deckhouse.io/skip-pss-check', operator: 'NotIn', values: ['true'] }],
+        },
+      },
+    });
+    const policy = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-deny');
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    expect(policy.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('gatewright');
+    expect(policy.metadata.annotations?.['gatewright.dev/spec-hash']).toMatch(/^[0-9a-f]{64}$/);
+    // Each control gets its own validation, worded with the constraint Gatekeeper would name.
+    const messages = (policy.spec.validations as { messageExpression: string }[]).map((v) => v.messageExpression);
+    expect(messages).toHaveLength(6);
+    for (const m of messages) expect(m).toContain('[d8-pod-security-baseline-deny-default] ');
+    expect(policy.spec.paramKind).toBeUndefined();
+  });
+
+  it('each action a namespace asks for gets its binding: warn → Warn, dryrun → Audit; only deny fails closed', () => {
+    const namespaces = [
+      { name: 'a', labels: { 'security.deckhouse.io/pod-policy-action': 'warn' } },
+      { name: 'b', labels: { 'security.deckhouse.io/pod-policy-action': 'dryrun' } },
+    ];
+    const objects = admission(compile(input({ namespaces })).objects);
+    const bindings = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding') as (K8sObject & {
+      spec: Spec;
+    })[];
+    expect(bindings.map((b) => [b.metadata.name, b.spec.validationActions[0]])).toEqual([
+      ['gatewright-backstop-deny', 'Deny'],
+      ['gatewright-backstop-dryrun', 'Audit'],
+      ['gatewright-backstop-warn', 'Warn'],
+    ]);
+    const deny = bindings.find((b) => b.metadata.name === 'gatewright-backstop-deny');
+    expect(deny?.spec.matchResources.namespaceSelector.matchExpressions).toContainEqual({
+      key: 'security.deckhouse.io/pod-policy-action',
+      operator: 'NotIn',
+      values: ['dryrun', 'warn'],
+    });
+    const warn = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-warn');
+    expect(warn.spec.failurePolicy).toBe('Ignore');
+    expect(JSON.stringify(warn.spec.validations)).toContain('[d8-pod-security-baseline-warn] ');
+  });
+
+  it('follows the module defaults: a Privileged default binds only namespaces labelled baseline or restricted', () => {
+    const objects = admission(
+      compile(
+        input({
+          moduleConfig: moduleConfig({
+            podSecurityStandards: { defaultPolicy: 'Privileged', enforcementAction: 'Warn' },
+          }),
+        }),
+      ).objects,
+    );
+    const binding = named(objects, 'ValidatingAdmissionPolicyBinding', 'gatewright-backstop-warn');
+    expect(binding.spec.validationActions).toEqual(['Warn']);
+    expect(binding.spec.matchResources.namespaceSelector.matchExpressions[0]).toEqual({
+      key: 'security.deckhouse.io/pod-policy',
+      operator: 'In',
+      values: ['baseline', 'restricted'],
+    });
+  });
+
+  it('matches Pods (with ephemeral containers) and, with controllerValidation, the same workloads as the checks', () => {
+    const rules = (settings: Record<string, unknown>) =>
+      named(
+        admission(compile(input({ moduleConfig: moduleConfig(settings) })).objects),
+        'ValidatingAdmissionPolicy',
+        'gatewright-backstop-deny',
+      ).spec.matchConstraints.resourceRules as { apiGroups: string[]; resources: string[] }[];
+    expect(rules({}).flatMap((r) => r.resources.map((res) => `${r.apiGroups[0]}/${res}`))).toEqual([
+      '/pods',
+      '/pods/ephemeralcontainers',
+      '/replicationcontrollers',
+      'apps/daemonsets',
+      'apps/deployments',
+      'apps/statefulsets',
+      'batch/cronjobs',
+      'batch/jobs',
+    ]);
+    expect(rules({ podSecurityStandards: { controllerValidation: false } })).toEqual([
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['pods', 'pods/ephemeralcontainers'],
+      },
+    ]);
+  });
+
+  it('leaves out the exempt namespaces (globs as anchored RE2) and always Gatekeeper’s own', () => {
+    expect(exemptNamespaceExpression(['kube-system', 'd8-*', '*.tmp'])).toBe(
+      'request.namespace in ["gatekeeper-system", "kube-system"] || request.namespace.matches("^(?:.*\\\\.tmp|d8-.*)$")',
+    );
+    const objects = admission(compile(input({ moduleConfig: moduleConfig({ exemptNamespaces: ['team-x'] }) })).objects);
+    const condition = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-deny').spec.matchConditions[0];
+    expect(condition).toEqual({
+      name: 'not-exempt-namespace',
+      expression: '!(request.namespace in ["gatekeeper-system", "team-x"])',
+    });
+  });
+
+  it('with exceptions in the cluster, adds a policy that reads them as parameters, and tells both which exist', () => {
+    const exceptions = [
+      { metadata: { namespace: 'team-a', name: 'node-agent' } },
+      { metadata: { namespace: 'team-a', name: 'debug' } },
+      { metadata: { namespace: 'team-b', name: 'node-agent' } },
+    ];
+    const objects = admission(compile(input({ exceptions })).objects);
+    expect(objects.map((o) => o.metadata.name)).toEqual([
+      'gatewright-backstop-deny',
+      'gatewright-backstop-exceptions-deny',
+      'gatewright-backstop-deny',
+      'gatewright-backstop-exceptions-deny',
+    ]);
+    const policy = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-exceptions-deny');
+    expect(policy.spec.paramKind).toEqual({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicyException' });
+    const binding = named(objects, 'ValidatingAdmissionPolicyBinding', 'gatewright-backstop-exceptions-deny');
+    expect(binding.spec.paramRef).toEqual({ selector: {}, parameterNotFoundAction: 'Allow' });
+    const known = (p: K8sObject & { spec: Spec }) =>
+      (p.spec.variables as { name: string; expression: string }[]).find((v) => v.name === 'knownExceptions')
+        ?.expression;
+    const plain = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-deny');
+    expect(known(plain)).toBe(
+      '{"team-a": ["debug", "node-agent"], "team-b": ["node-agent"]}[?request.namespace].orValue([])',
+    );
+    expect(known(policy)).toBe(known(plain));
+    // The two split the objects between them: one judges those naming an existing exception, the other the rest.
+    for (const v of plain.spec.validations as { expression: string }[])
+      expect(v.expression.startsWith('!(!variables.namesException) || ')).toBe(true);
+    for (const v of policy.spec.validations as { expression: string }[])
+      expect(v.expression.startsWith('!(variables.namesException) || ')).toBe(true);
+  });
+
+  it('without exceptions no policy reads parameters, and names from the cluster stay CEL string literals', () => {
+    const objects = admission(compile(input({ exceptions: [] })).objects);
+    expect(objects.some((o) => (o.spec as Record<string, unknown>).paramKind)).toBe(false);
+    const hostile = admission(
+      compile(input({ exceptions: [{ metadata: { namespace: 'ns', name: 'x"] || true || ["' } }] })).objects,
+    );
+    const expr = JSON.stringify(hostile);
+    expect(expr).toContain(JSON.stringify(JSON.stringify('x"] || true || ["')).slice(1, -1));
+  });
+});
+
+describe('protection of managed objects', () => {
+  const identity = { usernames: ['system:serviceaccount:gatewright-system:gatewright'] };
+
+  it('is emitted only when the operator knows who it is', () => {
+    expect(compile(input()).objects.some((o) => o.metadata.name === 'gatewright-protect-managed')).toBe(false);
+    const objects = compile(input({ operatorIdentity: identity })).objects.filter(
+      (o) => o.metadata.name === 'gatewright-protect-managed',
+    );
+    expect(objects.map((o) => o.kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+  });
+
+  it('covers templates, constraints and SyncSets labelled managed-by=gatewright, for everyone but gatewright', () => {
+    const policy = named(
+      compile(input({ operatorIdentity: { ...identity, groups: ['system:serviceaccounts:gatekeeper-system'] } }))
+        .objects,
+      'ValidatingAdmissionPolicy',
+      'gatewright-protect-managed',
+    );
+    expect(policy.spec.matchConstraints.objectSelector).toEqual({
+      matchLabels: { 'app.kubernetes.io/managed-by': 'gatewright' },
+    });
+    expect(
+      (
+        policy.spec.matchConstraints.resourceRules as {
+          apiGroups: string[];
+          resources: string[];
+          operations: string[];
+        }[]
+      ).map((r) => [r.apiGroups[0], r.resources[0], r.operations.join(',')]),
+    ).toEqual([
+      ['templates.gatekeeper.sh', 'constrainttemplates', 'CREATE,UPDATE,DELETE'],
+      ['constraints.gatekeeper.sh', '*', 'CREATE,UPDATE,DELETE'],
+      ['syncset.gatekeeper.sh', 'syncsets', 'CREATE,UPDATE,DELETE'],
+    ]);
+    expect(policy.spec.matchConditions).toEqual([
+      {
+        name: 'not-gatewright',
+        expression:
+          '!(request.userInfo.username in ["system:serviceaccount:gatewright-system:gatewright"] || ' +
+          'request.userInfo.groups.exists(g, g in ["system:masters", "system:serviceaccounts:gatekeeper-system"]))',
+      },
+    ]);
+  });
+});
