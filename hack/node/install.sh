@@ -53,6 +53,13 @@ EOF
 gatewright() {
   local t0; t0=$(date +%s)
   kubectl apply --server-side --force-conflicts -k "$repo/manifests" >/dev/null
+  # node.sh imported new images under the same tags: roll the Deployments onto them.
+  if [ -f "$state/images.changed" ]; then
+    kubectl -n gatekeeper-system rollout restart deployment >/dev/null
+    kubectl -n gatewright-system rollout restart deployment/gatewright >/dev/null
+    kubectl -n gatekeeper-system rollout status deployment --timeout=300s >/dev/null
+    rm -f "$state/images.changed"
+  fi
   kubectl -n gatewright-system rollout status deployment/gatewright --timeout=300s >/dev/null
   kubectl -n gatewright-system wait --for=condition=Available deployment/gatewright --timeout=120s >/dev/null
   log "gatewright Available in $(( $(date +%s) - t0 )) s"

@@ -195,6 +195,8 @@ import_images() {
   if [ "$want" != "$have" ] || [ -z "$(ctr images ls -q name==docker.io/library/gatewright:dev)" ]; then
     docker save "${images[@]}" | ctr images import --no-unpack=false - >/dev/null
     echo "$want" >"$state/images.imported"
+    # Same tags, new content: install.sh restarts what runs the old images.
+    [ -z "$have" ] || touch "$state/images.changed"
   fi
 }
 
