@@ -6,7 +6,7 @@ NODE_BIN := $(shell bash hack/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 BIN := $(CURDIR)/hack/.bin
 
-.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench bench-admission bench-converge test test-unit up down operator-start operator-stop
+.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench bench-admission bench-converge test test-unit up down image up-local down-local operator-start operator-stop
 
 all: build
 
@@ -63,9 +63,22 @@ test: setup
 test-unit: build
 	node hack/test-all.mjs lint typecheck generated unit
 
-## up: set everything up, start the local control plane with Gatekeeper, install the CRDs, run the operator on it
-## and apply a small demo (manifests/examples/demo.yaml)
-up: setup cluster-up
+## up: a one-node cluster on this machine (hack/node/), the images, Gatekeeper and gatewright installed from their
+## manifests (`kubectl apply -k manifests/`), and the demo (manifests/examples/demo.yaml); prints what it denies
+up: setup
+	bash hack/node/up.sh
+
+## down: remove everything `make up` (or an interrupted test run) started: pods, kubelet, containerd, Docker, etcd
+down: operator-stop
+	bash hack/node/node.sh down
+	@$(MAKE) --no-print-directory cluster-down >/dev/null 2>&1 || true
+
+## image: build gatewright's image (Dockerfile) on a Node base assembled from Debian packages, and the node's images
+image: tools
+	bash hack/node/node.sh images
+
+## up-local: the fast way, without a node: etcd, kube-apiserver and Gatekeeper as processes, the operator as a process
+up-local: setup cluster-up
 	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply --server-side -f crds/
 	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig wait --for=condition=Established --timeout=60s -f crds/
 	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig create namespace gatewright-system --dry-run=client -o yaml | $(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply -f -
@@ -76,7 +89,7 @@ up: setup cluster-up
 	@echo "  export KUBECONFIG=$(CURDIR)/.cluster/kubeconfig PATH=$(BIN):\$$PATH"
 	@echo "  kubectl get securitypolicies,operationpolicies"
 	@echo "  kubectl -n demo-restricted run web --image=nginx:latest     # denied"
-	@echo "  make down                                                    # stop everything"
+	@echo "  make down-local                                              # stop everything"
 
 operator-start: build
 	@if [ -f .cluster/operator.pid ] && kill -0 $$(cat .cluster/operator.pid) 2>/dev/null; then echo "operator already running"; else \
@@ -86,6 +99,6 @@ operator-start: build
 operator-stop:
 	@if [ -f .cluster/operator.pid ]; then kill $$(cat .cluster/operator.pid) 2>/dev/null || true; rm -f .cluster/operator.pid; fi
 
-down: operator-stop cluster-down
+down-local: operator-stop cluster-down
 
 -include hack/cluster.mk

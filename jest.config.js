@@ -20,5 +20,13 @@ export default {
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
     },
+    // gatewright and Gatekeeper installed with their manifests on a real node (hack/node/node.sh).
+    {
+      ...common,
+      displayName: 'incluster',
+      testMatch: ['<rootDir>/test/incluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/incluster/global-setup.ts',
+      globalTeardown: '<rootDir>/test/incluster/global-teardown.ts',
+    },
   ],
 };

@@ -18,6 +18,10 @@ tools=(
   "gator|gatekeeper|github.com/open-policy-agent/gatekeeper/v3/cmd/gator|github.com/open-policy-agent/gatekeeper/v3|"
   "kube-apiserver|kube-apiserver|k8s.io/kubernetes/cmd/kube-apiserver|k8s.io/kubernetes|k8s"
   "kubectl|kube-apiserver|k8s.io/kubernetes/cmd/kubectl|k8s.io/kubernetes|k8s"
+  "kubelet|kube-node|k8s.io/kubernetes/cmd/kubelet|k8s.io/kubernetes|k8s"
+  "kube-controller-manager|kube-node|k8s.io/kubernetes/cmd/kube-controller-manager|k8s.io/kubernetes|k8s"
+  "kube-scheduler|kube-node|k8s.io/kubernetes/cmd/kube-scheduler|k8s.io/kubernetes|k8s"
+  "kube-proxy|kube-node|k8s.io/kubernetes/cmd/kube-proxy|k8s.io/kubernetes|k8s"
   # Image-signature e2e: an OCI registry on loopback, crane to push images, cosign to sign them.
   "registry|registry|github.com/distribution/distribution/v3/cmd/registry|github.com/distribution/distribution/v3|"
   "crane|crane|github.com/google/go-containerregistry/cmd/crane|github.com/google/go-containerregistry|"

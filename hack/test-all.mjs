@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test suite of the project and ends with one line `N passed, N failed` summing all of them, which is
 // the line CI reads (it does not read jest's or opa's own summaries). Each suite's own output is shown as it runs.
-// Usage: node hack/test-all.mjs [suite…]   (suites: lint typecheck generated rego coverage gator unit scenarios conformance e2e)
+// Usage: node hack/test-all.mjs [suite…]   (suites: lint typecheck generated rego coverage gator unit scenarios conformance e2e incluster)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -53,6 +53,7 @@ const capabilities = opaCapabilities();
 const unit = jestJson('unit');
 const e2e = jestJson('e2e');
 const scenarios = jestJson('scenarios');
+const incluster = jestJson('incluster');
 
 const suites = {
   lint: [single(['npx', 'eslint', '.']), single(['npx', 'prettier', '--check', '.'])],
@@ -124,6 +125,8 @@ const suites = {
     },
   ],
   e2e: [e2e],
+  // gatewright and Gatekeeper as Deployments on a real node (hack/node/); needs root, as CI has.
+  incluster: [incluster],
 };
 
 const wanted = process.argv.slice(2);

@@ -1,49 +1,31 @@
-// The YAML examples of the DVP user documentation (shared/spec/dvp-security-policies.md), read out of the file so
-// the tests use exactly what an admin would copy.
-import { readFileSync, existsSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+// The YAML examples of the DVP user documentation, kept in the repo as one file per example
+// (manifests/examples/dvp/, copied verbatim from the page), so the tests use exactly what an admin would copy and a
+// clone needs nothing beside the repo.
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The spec folder: beside the checkout (../shared) as laid out for sessions and CI. */
-export function specPath(name: string): string {
-  const candidates = [resolve(repoRoot, '..', 'shared', 'spec', name), resolve(repoRoot, 'shared', 'spec', name)];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`cannot find ${name} in ${candidates.join(' or ')}`);
-  return found;
-}
+export const docExamplesDir = join(repoRoot, 'manifests', 'examples', 'dvp');
 
 export interface DocExample {
   index: number;
+  /** File name in manifests/examples/dvp/. */
+  file: string;
   yaml: string;
   objects: Record<string, unknown>[];
 }
 
-function dedent(lines: string[]): string {
-  const indents = lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)?.[0].length ?? 0);
-  const cut = Math.min(...indents);
-  return lines.map((l) => l.slice(cut)).join('\n');
-}
-
-/** Every ```yaml block, dedented (some sit inside a numbered list). */
+/** Every example, in the page's order (the files are numbered). */
 export function docExamples(): DocExample[] {
-  const text = readFileSync(specPath('dvp-security-policies.md'), 'utf8');
-  const lines = text.split('\n');
-  const examples: DocExample[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*```yaml\s*$/.test(lines[i] as string)) continue;
-    const body: string[] = [];
-    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] as string); i++) body.push(lines[i] as string);
-    const yaml = dedent(body);
-    examples.push({
-      index: examples.length,
-      yaml,
-      objects: loadAll(yaml).filter((o) => o) as Record<string, unknown>[],
+  return readdirSync(docExamplesDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((file, index) => {
+      const yaml = readFileSync(join(docExamplesDir, file), 'utf8');
+      return { index, file, yaml, objects: loadAll(yaml).filter((o) => o) as Record<string, unknown>[] };
     });
-  }
-  return examples;
 }
 
 export function policyExamples(): { name: string; kind: string; object: Record<string, unknown> }[] {

@@ -1,0 +1,180 @@
+// gatewright as users run it: an image, a Deployment of two replicas installed with `kubectl apply -k manifests/`,
+// on a real node (kubelet + containerd), next to Gatekeeper installed from its own manifest. What a cluster admin
+// sees through kubectl: Deployments Available, Pods Running, the Lease, policy status, admission answers, logs and
+// /metrics through the Service.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { condition, eventually, getJson, kubectl, kubectlOk, pod, repo, type Obj } from './support.js';
+
+jest.setTimeout(180000);
+
+const NS = 'gatewright-system';
+const EXAMPLES = join(repo, 'manifests', 'examples', 'dvp');
+const SLIPPED = 'test-operation-policy';
+/** The DVP documentation's policies (the raw Gatekeeper examples and the slipped one left out). */
+const examples = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .flatMap((f) => (loadAll(readFileSync(join(EXAMPLES, f), 'utf8')) as Obj[]).filter(Boolean))
+  .filter((o) => o.apiVersion === 'deckhouse.io/v1alpha1' && o.metadata.name !== SLIPPED);
+const RESTRICTED_NS = 'incluster-restricted';
+const HANDOVER_NS = 'incluster-after-handover';
+
+const operatorPods = () =>
+  (getJson(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=gatewright']).items as Obj[]).filter(
+    (p) => !p.metadata.deletionTimestamp,
+  );
+const leaseHolder = () => String(getJson(['-n', NS, 'get', 'lease', 'gatewright']).spec?.holderIdentity ?? '');
+/** The Pod whose replica holds the Lease (identity = host name, which is the Pod name, and pid). */
+const leaderPod = () => operatorPods().find((p) => leaseHolder().startsWith(`${p.metadata.name}-`));
+
+function apply(objects: Obj[]): void {
+  kubectlOk(['apply', '--server-side', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+}
+
+/** Creates the Pod; the API server's answer (exit code and stderr, where a denial says why). */
+function createPod(p: Obj) {
+  return kubectl(['create', '-f', '-'], JSON.stringify(p));
+}
+
+beforeAll(() => {
+  apply([
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: RESTRICTED_NS, labels: { 'operation-policy.deckhouse.io/restricted-enabled': 'true' } },
+    },
+    ...examples,
+  ]);
+});
+
+afterAll(() => {
+  kubectl(['delete', 'namespace', RESTRICTED_NS, HANDOVER_NS, '--ignore-not-found', '--wait=false']);
+  kubectl(
+    ['delete', '-f', '-', '--ignore-not-found', '--wait=false'],
+    examples.map((o) => JSON.stringify(o)).join('\n'),
+  );
+});
+
+describe('installed from the manifests, on the node', () => {
+  it.each([
+    ['gatekeeper-system', 'gatekeeper-controller-manager'],
+    ['gatekeeper-system', 'gatekeeper-audit'],
+    [NS, 'gatewright'],
+  ])('Deployment %s/%s is Available', (namespace, name) => {
+    const d = getJson(['-n', namespace, 'get', 'deployment', name]);
+    expect(condition(d, 'Available')?.status).toBe('True');
+    expect(d.status.readyReplicas).toBe(d.spec.replicas);
+  });
+
+  it('runs two gatewright Pods on the node, one of which leads', async () => {
+    const pods = await eventually('two Running gatewright Pods', () => {
+      const ps = operatorPods();
+      return ps.length === 2 && ps.every((p) => p.status.phase === 'Running') && ps;
+    });
+    expect(pods.map((p) => p.spec.nodeName)).toEqual(['gatewright-node', 'gatewright-node']);
+    expect(pods.every((p) => p.spec.serviceAccountName === 'gatewright')).toBe(true);
+    const leader = await eventually('a leader', leaderPod);
+    expect(pods.map((p) => p.metadata.name)).toContain(leader.metadata.name);
+  });
+});
+
+describe('the DVP documentation examples', () => {
+  it('are Ready, but the image-signature one, which says why', async () => {
+    for (const e of examples) {
+      const status = await eventually(`${e.kind} ${e.metadata.name} to settle`, () => {
+        const s = getJson(['get', `${e.kind.toLowerCase()}`, e.metadata.name]);
+        const ready = condition(s, 'Ready');
+        return ready && ready.status !== 'Unknown' && ready.reason !== 'Progressing' && s;
+      });
+      const ready = condition(status, 'Ready');
+      if (e.metadata.name === 'verify-image-test') expect(ready?.reason).toBe('NotImplemented');
+      else
+        expect([e.metadata.name, ready?.status, ready?.message]).toEqual([
+          e.metadata.name,
+          'True',
+          expect.stringMatching(/enforced by Gatekeeper/),
+        ]);
+    }
+  });
+
+  it("deny a violating Pod with the policy's message and admit a compliant one, which runs", async () => {
+    const denied = await eventually('the privileged Pod to be denied', () => {
+      const r = createPod(pod(RESTRICTED_NS, 'privileged', { securityContext: { privileged: true } }));
+      return r.code !== 0 && /denied the request/.test(r.stderr) && r.stderr;
+    });
+    expect(denied).toMatch(/admission webhook "validation\.gatekeeper\.sh" denied the request/);
+    expect(denied).toMatch(/restricted/);
+    expect(denied).toMatch(/[Pp]rivileged/);
+
+    const admitted = createPod(pod(RESTRICTED_NS, 'compliant'));
+    expect([admitted.code, admitted.stderr]).toEqual([0, '']);
+    await eventually(
+      'the compliant Pod to run',
+      () => getJson(['-n', RESTRICTED_NS, 'get', 'pod', 'compliant']).status.phase === 'Running',
+      120000,
+    );
+  });
+});
+
+describe('leader hand-over', () => {
+  it('deleting the leader Pod hands the Lease to another replica, and enforcement continues', async () => {
+    const leader = await eventually('a leader', leaderPod);
+    kubectlOk(['-n', NS, 'delete', 'pod', leader.metadata.name, '--wait=false']);
+    const next = await eventually(
+      'another replica to take the Lease',
+      () => {
+        const holder = leaseHolder();
+        return holder !== '' && !holder.startsWith(`${leader.metadata.name}-`) && holder;
+      },
+      60000,
+    );
+    expect(next).not.toContain(leader.metadata.name);
+    // The new leader reconciles a change made after the hand-over: a namespace newly labelled restricted.
+    apply([
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: HANDOVER_NS, labels: { 'security.deckhouse.io/pod-policy': 'restricted' } },
+      },
+    ]);
+    const denied = await eventually('a root Pod to be denied in the new namespace', () => {
+      const r = createPod(pod(HANDOVER_NS, 'root', {}, { securityContext: { runAsUser: 0 } }));
+      return r.code !== 0 && /denied the request/.test(r.stderr) && r.stderr;
+    });
+    expect(denied).toMatch(/validation\.gatekeeper\.sh/);
+    await eventually(
+      'two Running gatewright Pods again',
+      () => {
+        const ps = operatorPods();
+        return ps.length === 2 && ps.every((p) => p.status.phase === 'Running');
+      },
+      120000,
+    );
+  });
+});
+
+describe('operations', () => {
+  it('kubectl logs shows JSON lines', () => {
+    const lines = kubectlOk(['-n', NS, 'logs', 'deployment/gatewright', '--tail=50'])
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Obj;
+      expect(typeof entry.level).toBe('string');
+      expect(typeof entry.msg).toBe('string');
+    }
+  });
+
+  it('/metrics answers through the Service', () => {
+    const metrics = kubectlOk([
+      'get',
+      '--raw',
+      `/api/v1/namespaces/${NS}/services/http:gatewright-metrics:metrics/proxy/metrics`,
+    ]);
+    expect(metrics).toMatch(/^gatewright_leader_election_master_status\{[^}]*\} [01]$/m);
+  });
+});

@@ -1,0 +1,122 @@
+// What the incluster tests share: kubectl against the node (the CLI a cluster admin uses), and polling.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface InclusterEnv {
+  stateDir: string;
+  kubeconfig: string;
+  reused: boolean;
+}
+
+export function inclusterEnv(): InclusterEnv {
+  const file = process.env.GATEWRIGHT_INCLUSTER_ENV;
+  if (!file) throw new Error('GATEWRIGHT_INCLUSTER_ENV is not set: run through the incluster jest project');
+  return JSON.parse(readFileSync(file, 'utf8')) as InclusterEnv;
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function kubectl(args: string[], input?: string, kubeconfig = inclusterEnv().kubeconfig): Run {
+  const r = spawnSync(join(repo, 'hack', '.bin', 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** kubectl that must succeed; its stdout. */
+export function kubectlOk(args: string[], input?: string): string {
+  const r = kubectl(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Obj = Record<string, any>;
+
+export function getJson(args: string[]): Obj {
+  return JSON.parse(kubectlOk([...args, '-o', 'json'])) as Obj;
+}
+
+export function condition(obj: Obj | undefined, type: string): Obj | undefined {
+  return (obj?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === type);
+}
+
+/** Thrown by a probe to stop waiting at once (the awaited thing cannot happen any more). */
+export class StopWaiting extends Error {}
+
+/** Polls `probe` until it returns something other than undefined/false; the last error or value says why not. */
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 60000,
+  intervalMs = 500,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = probe();
+      if (v !== undefined && v !== false) return v;
+      last = v;
+    } catch (err) {
+      if (err instanceof StopWaiting) throw err;
+      last = err;
+    }
+    if (Date.now() > until) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The pause image node.sh built from source: a container that runs until stopped, as a non-root user. */
+export function pauseImage(): string {
+  return kubectlOk(['get', 'node', 'gatewright-node', '-o', 'jsonpath={.status.images[*].names}'])
+    .split(/[\s",[\]]+/)
+    .find((n) => n.startsWith('gatewright.local/pause:')) as string;
+}
+
+export const restrictedContainerContext = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+};
+export const restrictedPodContext = {
+  runAsNonRoot: true,
+  runAsUser: 65535,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function pod(namespace: string, name: string, container: Obj = {}, spec: Obj = {}): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: {
+      securityContext: restrictedPodContext,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'app',
+          image: pauseImage(),
+          imagePullPolicy: 'IfNotPresent',
+          securityContext: restrictedContainerContext,
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '16Mi' } },
+          ...container,
+        },
+      ],
+      ...spec,
+    },
+  };
+}
