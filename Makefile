@@ -79,8 +79,8 @@ image: tools
 
 ## up-local: the fast way, without a node: etcd, kube-apiserver and Gatekeeper as processes, the operator as a process
 up-local: setup cluster-up
-	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply --server-side -f crds/
-	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig wait --for=condition=Established --timeout=60s -f crds/
+	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply --server-side -k crds/
+	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=gatewright
 	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig create namespace gatewright-system --dry-run=client -o yaml | $(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply -f -
 	$(MAKE) --no-print-directory operator-start
 	$(BIN)/kubectl --kubeconfig .cluster/kubeconfig apply -f manifests/examples/demo.yaml

@@ -9,6 +9,8 @@ export async function installCrds(client: KubeTestClient): Promise<void> {
   const crdDir = join(repoRoot, 'crds');
   for (const file of readdirSync(crdDir).sort()) {
     const crd = load(readFileSync(join(crdDir, file), 'utf8')) as KubeObject;
+    // crds/ is also a kustomize base (its kustomization.yaml lists the CRDs for `kubectl apply -k manifests/`).
+    if (crd.kind !== 'CustomResourceDefinition') continue;
     await client.apply(crd);
     await waitForCrdEstablished(client, crd.metadata.name);
   }
