@@ -75,6 +75,9 @@ program
   .option('--webhook-host <host>', 'address to serve the webhook on', '0.0.0.0')
   .option('--webhook-cert <file>', 'PEM serving certificate of the webhook', '/etc/gatewright/webhook/tls.crt')
   .option('--webhook-key <file>', 'PEM key of the webhook certificate', '/etc/gatewright/webhook/tls.key')
+  .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '50')
+  .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '100')
+  .option('--max-in-flight <n>', 'API requests in flight at once while a pass applies', '8')
   .option(
     '--image-signature-provider-url <url>',
     "HTTPS URL of gatewright's image signature provider (gatewright provider), e.g. https://gatewright-provider.gatewright-system:8443/validate",
