@@ -20,6 +20,9 @@ const jestJson = (project) => {
       try {
         const r = JSON.parse(readFileSync(file, 'utf8'));
         return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites };
+      } catch {
+        // No result file: jest stopped before running any test (a failed global set-up). One failure, not a crash.
+        return { passed: 0, failed: 1 };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
