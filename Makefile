@@ -6,7 +6,7 @@ NODE_BIN := $(shell bash hack/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 BIN := $(CURDIR)/hack/.bin
 
-.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench bench-admission bench-converge test test-unit up down image up-local down-local operator-start operator-stop
+.PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench bench-admission bench-converge test test-unit test-incluster up down image up-local down-local operator-start operator-stop
 
 all: build
 
@@ -59,6 +59,10 @@ bench-validate: build
 ## test: every suite (lint, types, generated files, Rego, gator, unit, conformance, end to end); ends with `N passed, N failed`
 test: setup
 	node hack/test-all.mjs
+
+## test-incluster: gatewright and Gatekeeper installed from their manifests on a real node (hack/node/; needs root)
+test-incluster: setup
+	node hack/test-all.mjs incluster
 
 test-unit: build
 	node hack/test-all.mjs lint typecheck generated unit
