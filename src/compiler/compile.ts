@@ -258,19 +258,32 @@ export function compilePolicyDoc(
   const action = lower(policy.spec.enforcementAction);
   const constraints: K8sObject[] = [];
   const checks = planned.map((check) => {
-    const { constraint, inForce } = constraintFor(
-      ownerKind,
-      name,
-      derivedName(name),
-      action,
-      check,
-      policyMatch(ownerKind, policy, check, settings, podKinds),
-    );
+    const { constraint, inForce } = policyConstraint(ownerKind, policy, action, check, settings, podKinds);
     constraints.push(constraint);
     return inForce;
   });
   const warnings = findings.warnings.map(formatWarning);
   return { constraints, result: { ownerKind, name, enforcementAction: action, checks, unsupported, warnings } };
+}
+
+/** One check of a policy as its constraint, named after the policy (shortened to fit a label where needed). */
+function policyConstraint(
+  ownerKind: 'SecurityPolicy' | 'OperationPolicy',
+  policy: SecurityPolicy | OperationPolicy,
+  action: GatekeeperAction,
+  check: PlannedCheck,
+  settings: EffectiveSettings,
+  podKinds: ReturnType<typeof workloadKinds>,
+): { constraint: K8sObject; inForce: CheckInForce } {
+  const name = policy.metadata.name;
+  return constraintFor(
+    ownerKind,
+    name,
+    derivedName(name),
+    action,
+    check,
+    policyMatch(ownerKind, policy, check, settings, podKinds),
+  );
 }
 
 /** SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not. */
@@ -306,23 +319,12 @@ function fallbackConstraints(
   if (errorPaths.some((p) => !p.startsWith(base))) return [];
   const broken = new Set(errorPaths.map((p) => p.slice(base.length).split(/[.[]/)[0]));
   const modules: readonly FieldModule<never>[] = ownerKind === 'SecurityPolicy' ? SECURITY_FIELDS : OPERATION_FIELDS;
-  const name = policy.metadata.name;
   const action = lower(policy.spec.enforcementAction);
   return modules
     .filter((m) => !Object.keys(m.fields).some((f) => broken.has(f)))
     .map((m) => (m.render as (p: unknown) => PlannedCheck | undefined)(policy.spec.policies))
     .filter((c): c is PlannedCheck => c !== undefined)
-    .map(
-      (check) =>
-        constraintFor(
-          ownerKind,
-          name,
-          derivedName(name),
-          action,
-          check,
-          policyMatch(ownerKind, policy, check, settings, podKinds),
-        ).constraint,
-    );
+    .map((check) => policyConstraint(ownerKind, policy, action, check, settings, podKinds).constraint);
 }
 
 function constraintFor(
