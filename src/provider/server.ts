@@ -4,6 +4,7 @@
 // a key whose verification has not finished in time gets an error item (fail closed), never silence. Gatekeeper only
 // talks HTTPS to providers; with --client-ca the provider also requires Gatekeeper's client certificate.
 import { createServer, type Server } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
@@ -126,6 +127,18 @@ export class ProviderServer {
       server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     return (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * New serving certificate, key and client CA for the next handshakes (a rotated Secret); connections already open
+   * keep theirs. Throws, changing nothing, when they do not make a TLS context (a key that does not match the cert).
+   */
+  reload(tls: { cert: string; key: string; clientCa?: string }): void {
+    const context = { cert: tls.cert, key: tls.key, ...(tls.clientCa ? { ca: tls.clientCa } : {}) };
+    createSecureContext(context);
+    if (Boolean(tls.clientCa) !== Boolean(this.opts.clientCa))
+      throw new Error('a client CA cannot be added or removed while serving; restart the provider');
+    this.server?.setSecureContext(context);
   }
 
   async stop(): Promise<void> {

@@ -23,8 +23,9 @@ covers(reference, img) if {
 
 forms(img) := {img, image.parse(img).normalized}
 
-# One check per (container, matching reference); the request key carries the reference's keys and CA, so the
-# provider needs no state of its own and a changed key set is never answered from a stale cache.
+# One check per (container, matching reference); the request key carries the reference's keys, CA and sealed
+# registry credentials, so the provider needs no state of its own and a changed key set is never answered from a
+# stale cache.
 checks contains {"entry": entry, "img": img, "key": key} if {
 	not common.is_delete
 	some entry in common.containers
@@ -32,13 +33,17 @@ checks contains {"entry": entry, "img": img, "key": key} if {
 	img != ""
 	some ref in object.get(input, ["parameters", "references"], [])
 	covers(ref.reference, img)
-	key := json.marshal(object.union({"image": img, "publicKeys": object.get(ref, "publicKeys", [])}, ca_part(ref)))
+	request := {"image": img, "publicKeys": object.get(ref, "publicKeys", [])}
+	key := json.marshal(object.union(request, optional_parts(ref)))
 }
 
-ca_part(ref) := {"ca": ref.ca} if {
-	is_string(ref.ca)
-	ref.ca != ""
-} else := {}
+# The reference's "ca" and "credentials" (its dockerCfg, sealed by the operator for the provider), when set.
+optional_parts(ref) := {name: value |
+	some name in ["ca", "credentials"]
+	value := ref[name]
+	is_string(value)
+	value != ""
+}
 
 keys := [k | some k in {c.key | some c in checks}]
 

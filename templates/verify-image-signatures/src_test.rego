@@ -71,6 +71,15 @@ test_key_carries_the_reference_keys_and_ca if {
 	keys == [`{"ca":"CA PEM","image":"registry.example.com/pinned:1.0","publicKeys":["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"]}`] with input as pod([{"name": "a", "image": "registry.example.com/pinned:1.0"}])
 }
 
+test_key_carries_the_sealed_credentials_and_never_an_empty_field if {
+	sealed := {"references": [
+		{"reference": "registry.example.com/private/*", "publicKeys": [key_a], "credentials": "gwsealed.v1.abc.xyz"},
+		{"reference": "registry.example.com/public/*", "publicKeys": [key_a], "ca": "", "credentials": ""},
+	]}
+	keys == [`{"credentials":"gwsealed.v1.abc.xyz","image":"registry.example.com/private/app:1","publicKeys":["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"]}`] with input as object.union(pod([{"name": "a", "image": "registry.example.com/private/app:1"}]), {"parameters": sealed})
+	keys == [`{"image":"registry.example.com/public/app:1","publicKeys":["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"]}`] with input as object.union(pod([{"name": "a", "image": "registry.example.com/public/app:1"}]), {"parameters": sealed})
+}
+
 test_same_image_in_two_containers_sent_once_denied_twice if {
 	inp := pod([{"name": "a", "image": "nginx:1"}, {"name": "b", "image": "nginx:1"}])
 	count(keys) == 1 with input as inp
