@@ -55,16 +55,24 @@ errors := {k: e | some [k, e] in object.get(response, "errors", [])}
 
 system_error := object.get(response, "system_error", "")
 
-# Why a key is not verified; none when the provider confirmed it. Every other outcome refuses (fail closed).
-reason(key) := sprintf("provider error: %s", [system_error]) if {
-	system_error != ""
-} else := errors[key] if {
+# Why a key is not verified; none when the provider confirmed it. Every other outcome refuses (fail closed). A key
+# without an item shares the request's system error: Gatekeeper's own (the provider unreachable) or the provider's
+# for a registry failure, which it sends that way so that Gatekeeper does not cache it.
+reason(key) := errors[key] if {
 	errors[key]
+} else := "the signature provider did not confirm a signature" if {
+	responses[key]
+	responses[key].verified != true
+} else := system_reason if {
+	not responses[key]
+	system_error != ""
 } else := "no answer from the signature provider" if {
 	not responses[key]
-} else := "the signature provider did not confirm a signature" if {
-	responses[key].verified != true
 }
+
+system_reason := system_error if {
+	startswith(system_error, "registry error")
+} else := sprintf("provider error: %s", [system_error])
 
 violation contains {"msg": msg, "details": {"field": field, "actual": c.img, "allowed": "an image signed with one of the policy's public keys"}} if {
 	some c in checks

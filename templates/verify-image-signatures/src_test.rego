@@ -100,6 +100,16 @@ test_init_ephemeral_and_workload_templates_checked if {
 	count(violation) == 1 with input as review("CronJob", cron, "CREATE") with external_data as unsigned
 }
 
+# The provider answers a registry failure as a system error (Gatekeeper caches items, not system errors): keys it
+# confirmed stay admitted, the others are denied with the registry's reason, unprefixed.
+registry_down(req) := {"responses": [[k, {"verified": true}] | some k in req.keys; contains(k, "signed")], "errors": [], "status_code": 200, "system_error": "registry error: registry.private.ru refused the connection"}
+
+test_registry_failure_as_system_error_denies_only_unconfirmed_keys if {
+	count(violation) == 0 with input as pod([{"name": "a", "image": "registry.private.ru/labs/application/signed:1"}]) with external_data as registry_down
+	some v in violation with input as pod([{"name": "a", "image": "registry.private.ru/labs/application/other:1"}]) with external_data as registry_down
+	contains(v.msg, "other:1; registry error: registry.private.ru refused the connection; Pod ns/p")
+}
+
 test_provider_down_denies if {
 	some v in violation with input as pod([{"name": "a", "image": "nginx:1"}]) with external_data as down
 	contains(v.msg, "; provider error: Post ")

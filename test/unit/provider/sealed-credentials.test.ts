@@ -41,7 +41,8 @@ describe('sealed credentials', () => {
     expect(() => open([b], sealed)).toThrow(`sealed with key ${a.id}, which this provider does not hold`);
     const body = sealed.split('.')[3] as string;
     const flipped = Buffer.from(body, 'base64url');
-    flipped[flipped.length - 20] ^= 1;
+    const at = flipped.length - 20;
+    flipped.writeUInt8(flipped.readUInt8(at) ^ 1, at);
     expect(() => open([a], `gwsealed.v1.${a.id}.${flipped.toString('base64url')}`)).toThrow(
       /do not open with key .* \(altered or sealed with another key\)/,
     );

@@ -441,7 +441,27 @@ describe('the external data endpoint', () => {
     const res = await answer([key(`${host}/app:hang`)], verifier, 300);
     reg.delayMs = 0;
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(res.response.items[0]?.error).toMatch(/^registry error: /);
+    // Not an item (Gatekeeper would keep it for minutes): a system error, with the registry's reason.
+    expect(res.response.items).toEqual([]);
+    expect(res.response.systemError).toMatch(/^registry error: /);
+  });
+
+  it('answers what it knows as items and registry failures as one system error', async () => {
+    const down = JSON.stringify({ image: '127.0.0.1:1/app:1', publicKeys: [pem(signer.publicKey)] });
+    const down2 = JSON.stringify({ image: '127.0.0.1:1/app:2', publicKeys: [pem(signer.publicKey)] });
+    const one = await answer([key(`${host}/app:signed`), key(`${host}/app:unsigned`), down], verifier, 1000);
+    expect(one.response.items.map((i) => [i.key, i.value !== undefined, i.error?.split(':')[0]])).toEqual([
+      [key(`${host}/app:signed`), true, undefined],
+      [key(`${host}/app:unsigned`), false, 'unsigned'],
+    ]);
+    expect(one.response.systemError).toBe(
+      'registry error: 127.0.0.1:1 refused the connection (is the registry running?)',
+    );
+    const two = await answer([down, down2], verifier, 1000);
+    expect(two.response.systemError).toBe(
+      'registry errors: 127.0.0.1:1/app:1: 127.0.0.1:1 refused the connection (is the registry running?); ' +
+        '127.0.0.1:1/app:2: 127.0.0.1:1 refused the connection (is the registry running?)',
+    );
   });
 });
 
