@@ -216,10 +216,9 @@ function describeFailure(err: unknown, image: ImageReference): string {
   if (e?.code === 'ECONNREFUSED') return `${image.registry} refused the connection (is the registry running?)`;
   if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return `cannot resolve ${image.registry}`;
   if (e?.code === 'ECONNRESET') return `${image.registry} closed the connection`;
-  if (
-    typeof e?.code === 'string' &&
-    (e.code.includes('CERT') || e.code.startsWith('ERR_TLS') || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT')
-  )
-    return `TLS with ${image.registry} failed: ${e.message} (is its CA in the policy's "ca" or the provider's --registry-ca?)`;
+  // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED, …)
+  // and Node's (ERR_TLS_CERT_ALTNAME_INVALID); Node's hint about --use-system-ca does not apply to the provider.
+  if (typeof e?.code === 'string' && /CERT|^ERR_TLS|^ERR_SSL|^UNABLE_TO_|SELF_SIGNED/.test(e.code))
+    return `TLS with ${image.registry} failed: ${e.message.replace(/; if the root CA is installed locally.*$/, '')} (is its CA in the policy's "ca" or the provider's --registry-ca?)`;
   return e instanceof Error ? e.message : String(err);
 }

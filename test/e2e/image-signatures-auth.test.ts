@@ -316,7 +316,7 @@ describe('image signatures from a registry with a login and a CA of its own', ()
     const res = await verdict(pod('wrong', image));
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.message).toContain(
-      `${denial(image)}registry error: ${host} refused access to wrong/app (401) (credentials of user "docker" from ` +
+      `${denial(image)}registry error: ${host} refused access to wrong/app (401) (credentials of user "${(stack.login as { username: string }).username}" from ` +
         "the policy's dockerCfg: wrong user name or password, or no pull access)",
     );
     console.log(`denied (HTTP ${res.status}): ${res.message}`);

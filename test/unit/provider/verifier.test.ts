@@ -543,6 +543,20 @@ describe('the endpoint with client certificates and a rotated serving certificat
     );
   });
 
+  it('a registry whose CA is not trusted is refused naming TLS and where the CA goes', async () => {
+    const verifier = new Verifier({ registry: new RegistryClient(), cacheTtlMs: 1000 });
+    const outcome = await verifier.verify({ image: `127.0.0.1:${port}/app:1`, publicKeys: [pem(signer.publicKey)] });
+    expect(outcome.verdict).toEqual({
+      verified: false,
+      refusal: 'registry',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^registry error: TLS with 127\\.0\\.0\\.1:${port} failed: [a-z -]+ \\(is its CA in the policy's "ca" or the provider's --registry-ca\\?\\)$`,
+        ),
+      ),
+    });
+  });
+
   it('serves a reloaded certificate on new connections; a mismatched pair changes nothing', async () => {
     const gatekeeper = { cert: file('gatekeeper.crt'), key: file('gatekeeper.key') };
     const before = (await call(gatekeeper)).fingerprint;
