@@ -202,11 +202,16 @@ program
   )
   .option('--cache-ttl <seconds>', 'reuse a verdict on the same digest and keys for this long', '300')
   .option('--reload-interval <seconds>', 'check the TLS files for a rotated certificate this often', '10')
+  .option(
+    '--health-port <port>',
+    'also serve /healthz and /readyz over plain HTTP on this port (kubelet probes; with --client-ca the HTTPS port requires a client certificate)',
+  )
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
   .action(
     async (opts: {
       credentialsKey?: string;
       reloadInterval: string;
+      healthPort?: string;
       tlsCert: string;
       tlsKey: string;
       clientCa?: string;
@@ -233,6 +238,7 @@ program
         deadlineMs: Number(opts.deadline),
         cacheTtlSeconds: Number(opts.cacheTtl),
         reloadSeconds: Number(opts.reloadInterval),
+        ...(opts.healthPort !== undefined ? { healthPort: Number(opts.healthPort) } : {}),
         logLevel: opts.logLevel,
       });
     },

@@ -3,6 +3,8 @@
 // the client CA, the registry credentials and the credentials key are read again when they change (the TLS files on
 // a timer, the others when a request needs them). Logs are JSON lines; stops gracefully on SIGTERM.
 import { readFileSync, statSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createLogger } from '../controller/log.js';
 import { parseDockerConfig } from './docker-config.js';
@@ -28,6 +30,8 @@ export interface ProviderRunOptions {
   cacheTtlSeconds: number;
   /** How often the TLS files are checked for a rotation. */
   reloadSeconds: number;
+  /** Plain-HTTP port of /healthz and /readyz, for kubelet probes when --client-ca makes the HTTPS port refuse them. */
+  healthPort?: number;
   logLevel: string;
 }
 
@@ -103,6 +107,22 @@ export async function runProvider(opts: ProviderRunOptions): Promise<void> {
     deadlineMs: opts.deadlineMs,
   });
 
+  const health =
+    opts.healthPort === undefined
+      ? undefined
+      : createHttpServer((req, res) => {
+          const ok = req.method === 'GET' && (req.url === '/healthz' || req.url === '/readyz');
+          res.writeHead(ok ? 200 : 404, { 'Content-Type': 'text/plain' });
+          res.end(ok ? 'ok' : 'GET /healthz or /readyz');
+        });
+  if (health) {
+    await new Promise<void>((resolve, reject) => {
+      health.once('error', reject);
+      health.listen(opts.healthPort, opts.host, () => resolve());
+    });
+    log.info('serving health probes over HTTP', { port: (health.address() as AddressInfo).port });
+  }
+
   let pending = false;
   const reload = setInterval(() => {
     // Each file is refreshed (no short-circuit), then the set is applied together.
@@ -123,6 +143,7 @@ export async function runProvider(opts: ProviderRunOptions): Promise<void> {
   const stop = async () => {
     log.info('shutting down');
     clearInterval(reload);
+    health?.close();
     await server.stop();
     process.exit(0);
   };
