@@ -125,6 +125,186 @@ export interface OperationPolicies {
   storageClassNames?: string[];
 }
 
+export interface SecurityPolicySpec {
+  enforcementAction?: 'Deny' | 'Dryrun' | 'Warn';
+  policies: SecurityPolicies;
+  match: {
+    namespaceSelector: {
+      matchNames?: string[];
+      excludeNames?: string[];
+      labelSelector?: {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: ({
+          key: string;
+          operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+          values?: string[];
+        })[];
+      };
+    };
+    labelSelector?: {
+      matchLabels?: Record<string, string>;
+      matchExpressions?: ({
+        key: string;
+        operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+        values?: string[];
+      })[];
+    };
+  };
+}
+
+export interface OperationPolicySpec {
+  enforcementAction?: 'Deny' | 'Dryrun' | 'Warn';
+  policies: OperationPolicies;
+  match: {
+    namespaceSelector?: {
+      matchNames?: string[];
+      excludeNames?: string[];
+      labelSelector?: {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: ({
+          key: string;
+          operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+          values?: string[];
+        })[];
+      };
+    };
+    labelSelector?: {
+      matchLabels?: Record<string, string>;
+      matchExpressions?: ({
+        key: string;
+        operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+        values?: string[];
+      })[];
+    };
+  };
+}
+
+export interface SecurityPolicyExceptionSpec {
+  securityContext?: {
+    readOnlyRootFilesystem?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+    allowPrivilegeEscalation?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+    capabilities?: {
+      allowedValues: {
+        drop?: string[];
+        add?: string[];
+      };
+      metadata?: Record<string, unknown>;
+    };
+    runAsUser?: {
+      allowedValues: number[];
+      metadata?: Record<string, unknown>;
+    };
+    runAsNonRoot?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+    seccompProfile?: {
+      allowedValues: string[];
+      metadata?: Record<string, unknown>;
+    };
+    appArmorProfile?: {
+      allowedValues: string[];
+      metadata?: Record<string, unknown>;
+    };
+    seLinuxOptions?: {
+      allowedValues: ({
+        user?: string;
+        role?: string;
+        type?: string;
+        level?: string;
+      })[];
+      metadata?: Record<string, unknown>;
+    };
+    privileged?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+    procMount?: {
+      allowedValues: ('Default' | 'Unmasked')[];
+      metadata?: Record<string, unknown>;
+    };
+    sysctls?: {
+      allowedValues: ({
+        name: string;
+        value?: string;
+      })[];
+      metadata?: Record<string, unknown>;
+    };
+  };
+  network?: {
+    hostPorts?: ({
+      port: number;
+      protocol: 'TCP' | 'UDP';
+      metadata?: Record<string, unknown>;
+    })[];
+    hostNetwork?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+    hostPID?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+    hostIPC?: {
+      allowedValue: boolean;
+      metadata?: Record<string, unknown>;
+    };
+  };
+  volumes?: {
+    types?: {
+      allowedValues: string[];
+      metadata?: Record<string, unknown>;
+    };
+    hostPath?: {
+      allowedValues: ({
+        path: string;
+        readOnly?: boolean;
+        metadata?: Record<string, unknown>;
+      })[];
+    };
+  };
+}
+
+export interface StoredPolicyStatus {
+  observedGeneration?: number;
+  conditions?: ({
+    type: 'Ready' | 'Valid' | 'Progressing' | 'Degraded';
+    status: 'True' | 'False' | 'Unknown';
+    observedGeneration?: number;
+    lastTransitionTime: string;
+    reason: string;
+    message: string;
+  })[];
+  enforcementAction?: string;
+  checkCount?: number;
+  checks?: ({
+    name: string;
+    kind: string;
+    constraint: string;
+    enforced: boolean;
+    violations: number;
+    implicit: boolean;
+  })[];
+  violations?: number;
+  deckhouse?: {
+    synced: 'True' | 'False';
+    observed: {
+      lastTimestamp: string;
+      checkSum: string;
+    };
+    processed?: {
+      lastTimestamp: string;
+      checkSum: string;
+    };
+  };
+}
+
 export interface ModuleSettings {
   podSecurityStandards?: {
     defaultPolicy?: 'Privileged' | 'Baseline' | 'Restricted';
