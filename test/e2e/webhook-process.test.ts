@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { POLICY_API_VERSION, resourcePath } from '../../src/api/resources.js';
-import { webhookConfiguration, WEBHOOK_NAME } from '../../src/webhook/configuration.js';
+import { webhookConfiguration } from '../../src/webhook/configuration.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import { kubectl, waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
@@ -66,9 +66,9 @@ beforeAll(async () => {
   );
 
   // Before the webhook is registered, the CRD alone admits every webhook-only case: the refusals below are its own.
-  for (const b of webhookCases.slice(0, 3)) {
+  for (const b of webhookCases) {
     const r = await k(['create', '--dry-run=server', '-f', '-'], JSON.stringify(b.object));
-    expect([b.name, r.code]).toEqual([b.name, 0]);
+    expect([b.name, r.code, r.stderr]).toEqual([b.name, 0, expect.any(String)]);
   }
   await client.apply(
     webhookConfiguration({
@@ -76,10 +76,16 @@ beforeAll(async () => {
       caBundle: Buffer.from(tls.ca).toString('base64'),
     }) as unknown as KubeObject,
   );
+  // The API server picks the configuration up asynchronously: wait until the first case is refused.
   const probe = webhookCases[0] as BadObject;
+  const expected = validateLines(probe).errors[0] as string;
+  let last = '';
   await waitFor('the API server to call the webhook', async () => {
     const r = await k(['create', '--dry-run=server', '-f', '-'], JSON.stringify(probe.object));
-    return r.code !== 0 && r.stderr.includes(`admission webhook "${WEBHOOK_NAME}" denied the request`);
+    last = r.stderr;
+    return r.code !== 0 && r.stderr.includes(expected);
+  }).catch((e: Error) => {
+    throw new Error(`${e.message}; kubectl said: ${last}; operator log: ${log.slice(-5).join(' | ')}`);
   });
 });
 
@@ -100,12 +106,12 @@ afterAll(async () => {
 });
 
 describe('gatewright run --webhook-port behind the real API server', () => {
+  // kubectl words a refusal from the causes the webhook returns: `The <Kind> "<name>" is invalid: <path>: <message>`.
   test('every webhook-only case is refused at kubectl apply with the same lines gatewright validate prints', async () => {
     let refused = 0;
     for (const b of webhookCases) {
       const r = await k(['apply', '-f', '-'], JSON.stringify(b.object));
       expect([b.name, r.code === 0]).toEqual([b.name, false]);
-      expect([b.name, r.stderr]).toEqual([b.name, expect.stringContaining(`admission webhook "${WEBHOOK_NAME}" denied the request`)]); // prettier-ignore
       const { errors } = validateLines(b);
       expect([b.name, errors.length > 0]).toEqual([b.name, true]);
       for (const line of errors) expect([b.name, r.stderr]).toEqual([b.name, expect.stringContaining(line)]);
