@@ -54,6 +54,12 @@ conformance: build
 bench: build
 	node dist/bench/compile-bench.js
 
+## bench-converge: the operator brings N + N policies to Ready on a fresh local control plane, against 8 parallel
+## `kubectl apply --server-side` of the same objects on another (BENCH_ARGS='--policies 50 --idle 30' for a quick run)
+bench-converge: setup
+	tsc -p tsconfig.harness.json
+	node dist/bench/converge-bench.js $(BENCH_ARGS)
+
 ## bench-validate: validation times of hostile policies (the worst the caps allow)
 bench-validate: build
 	node dist/bench/validate-bench.js
