@@ -23,7 +23,9 @@ deps: node_modules/.installed
 tools:
 	bash hack/build-tools.sh
 
+# The list of field modules is derived from src/fields before compiling (Node runs the generator's TypeScript as is).
 build: deps
+	node src/fields/module-list.ts
 	tsc -p tsconfig.build.json
 
 ## templates: regenerate templates/<check>/template.yaml from template.src.yaml + src.rego + templates/lib

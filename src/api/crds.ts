@@ -2,7 +2,7 @@
 // from here (`make crds`), so the API server and `gatewright validate` check the same schema.
 import { dump } from 'js-yaml';
 import { reservedNameRule } from './names.js';
-import { RESOURCES } from './resources.js';
+import { POLICY_API_VERSION, RESOURCES, apiVersionOf } from './resources.js';
 import { forCrd, obj, withCaps, type Schema } from './schema-builders.js';
 import {
   GROUP,
@@ -78,7 +78,7 @@ export const KINDS: KindDefinition[] = [
       'Operational requirements for workloads (allowed registries, resources, probes, labels, …), enforced by ' +
       'gatewright through OPA Gatekeeper. Compatible with the Deckhouse OperationPolicy.',
     spec: withCaps(operationPolicySpec),
-    status: policyStatus(true),
+    status: policyStatus,
     columns: [...policyColumns, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
     reservedNames: true,
@@ -93,7 +93,7 @@ export const KINDS: KindDefinition[] = [
       'Security requirements for Pods and workloads (host access, privileges, capabilities, users, volumes, …), ' +
       'enforced by gatewright through OPA Gatekeeper. Compatible with the Deckhouse SecurityPolicy.',
     spec: withCaps(securityPolicySpec),
-    status: policyStatus(true),
+    status: policyStatus,
     columns: [...policyColumns, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
     reservedNames: true,
@@ -108,7 +108,7 @@ export const KINDS: KindDefinition[] = [
       'Values that Pods of this namespace labelled security.deckhouse.io/security-policy-exception: <name> may use ' +
       'although a SecurityPolicy or the Pod Security Standards forbid them.',
     spec: withCaps(securityPolicyExceptionSpec),
-    status: policyStatus(true),
+    status: policyStatus,
     columns: [readyColumn, ...deckhouseColumns, ageColumn],
     requiredSpec: true,
     reservedNames: false,
@@ -157,7 +157,7 @@ export const MODULE_CONFIG_KIND: KindDefinition = {
 export function crdFor(def: KindDefinition): Record<string, unknown> {
   const root = obj(
     {
-      apiVersion: str('The API version: deckhouse.io/v1alpha1.'),
+      apiVersion: str(`The API version: ${POLICY_API_VERSION}.`),
       kind: str(`${def.kind}.`),
       metadata: { type: 'object' },
       spec: def.spec,
@@ -170,8 +170,8 @@ export function crdFor(def: KindDefinition): Record<string, unknown> {
     },
   );
   return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
+    apiVersion: apiVersionOf(RESOURCES.CustomResourceDefinition),
+    kind: RESOURCES.CustomResourceDefinition.kind,
     metadata: {
       name: `${def.plural}.${GROUP}`,
       labels: { 'app.kubernetes.io/part-of': 'gatewright', module: 'admission-policy-engine' },

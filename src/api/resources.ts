@@ -7,6 +7,12 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
+/** The policy API's group and version (literal types, so the policy kinds' apiVersion can be typed by them). */
+export const POLICY_GROUP = 'deckhouse.io';
+export const POLICY_VERSION = 'v1alpha1';
+/** `deckhouse.io/v1alpha1` */
+export const POLICY_API_VERSION = `${POLICY_GROUP}/${POLICY_VERSION}` as const;
+
 const r = (group: string, version: string, kind: string, plural: string, namespaced = false): ResourceType => ({
   group,
   version,
@@ -16,12 +22,16 @@ const r = (group: string, version: string, kind: string, plural: string, namespa
 });
 
 export const RESOURCES = {
-  OperationPolicy: r('deckhouse.io', 'v1alpha1', 'OperationPolicy', 'operationpolicies'),
-  SecurityPolicy: r('deckhouse.io', 'v1alpha1', 'SecurityPolicy', 'securitypolicies'),
-  SecurityPolicyException: r('deckhouse.io', 'v1alpha1', 'SecurityPolicyException', 'securitypolicyexceptions', true),
-  ModuleConfig: r('deckhouse.io', 'v1alpha1', 'ModuleConfig', 'moduleconfigs'),
+  OperationPolicy: r(POLICY_GROUP, POLICY_VERSION, 'OperationPolicy', 'operationpolicies'),
+  SecurityPolicy: r(POLICY_GROUP, POLICY_VERSION, 'SecurityPolicy', 'securitypolicies'),
+  SecurityPolicyException: r(POLICY_GROUP, POLICY_VERSION, 'SecurityPolicyException', 'securitypolicyexceptions', true),
+  ModuleConfig: r(POLICY_GROUP, POLICY_VERSION, 'ModuleConfig', 'moduleconfigs'),
   ConstraintTemplate: r('templates.gatekeeper.sh', 'v1', 'ConstraintTemplate', 'constrainttemplates'),
   SyncSet: r('syncset.gatekeeper.sh', 'v1alpha1', 'SyncSet', 'syncsets'),
+  /** Gatekeeper external data: the image signature provider's registration. */
+  Provider: r('externaldata.gatekeeper.sh', 'v1beta1', 'Provider', 'providers'),
+  /** Gatekeeper's per-pod report on a constraint (enforced or not), in its own namespace. */
+  ConstraintPodStatus: r('status.gatekeeper.sh', 'v1beta1', 'ConstraintPodStatus', 'constraintpodstatuses', true),
   ValidatingAdmissionPolicy: r(
     'admissionregistration.k8s.io',
     'v1',
@@ -57,11 +67,19 @@ export const PLURALS: Readonly<Record<string, string>> = Object.fromEntries(
 );
 
 export const CONSTRAINT_API_VERSION = `${CONSTRAINT_GROUP}/${CONSTRAINT_VERSION}`;
-/** `deckhouse.io/v1alpha1` */
-export const POLICY_API_VERSION = `${RESOURCES.SecurityPolicy.group}/${RESOURCES.SecurityPolicy.version}`;
 
 export const apiVersionOf = (t: { group: string; version: string }): string =>
   t.group === '' ? t.version : `${t.group}/${t.version}`;
+
+/** Whether an object's apiVersion is in the constraints group (any version). */
+export const isConstraintApiVersion = (apiVersion: string): boolean => apiVersion.startsWith(`${CONSTRAINT_GROUP}/`);
+
+/** The API path of a collection (no name) or of one object, for a kind of this table or a constraint kind. */
+export function resourcePath(apiVersion: string, kind: string, name?: string, namespace?: string): string {
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const plural = PLURALS[kind] ?? kind.toLowerCase();
+  return `${base}${namespace ? `/namespaces/${namespace}` : ''}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
 
 /** The kinds of the policy API, which the CRDs define and the webhook validates. */
 export const POLICY_RESOURCES: readonly ResourceType[] = [

@@ -5,8 +5,7 @@
 import { NAMESPACE_GLOB_PATTERN } from './patterns.js';
 import { arr, cel, enumOf, int, obj, str, stringList, stringMap, withRules, type Schema } from './schema-builders.js';
 
-export const GROUP = 'deckhouse.io';
-export const VERSION = 'v1alpha1';
+export { POLICY_GROUP as GROUP, POLICY_VERSION as VERSION } from './resources.js';
 
 export const ENFORCEMENT_ACTIONS = ['Deny', 'Dryrun', 'Warn'] as const;
 

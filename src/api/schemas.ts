@@ -140,9 +140,12 @@ export const securityPolicyExceptionSpec = obj(
 
 // ---------------------------------------------------------------------------------------------- status
 
+/** The condition types every policy's status carries. */
+export const CONDITION_TYPES = ['Ready', 'Valid', 'Progressing', 'Degraded'] as const;
+
 const condition = obj(
   {
-    type: str('Ready, Valid, Progressing or Degraded.'),
+    type: enumOf(CONDITION_TYPES, 'Ready, Valid, Progressing or Degraded.'),
     status: enumOf(['True', 'False', 'Unknown'], 'Whether the condition holds.'),
     observedGeneration: int('The generation the condition was computed from.'),
     lastTransitionTime: str('When the status last changed.', { format: 'date-time' }),
@@ -163,40 +166,43 @@ const checkStatus = obj(
     implicit: bool('True when the admin did not write the field and the check is in force by default.'),
   },
   'A check in force.',
+  { required: ['name', 'kind', 'constraint', 'enforced', 'violations', 'implicit'] },
 );
 
 const deckhouseTimestamp = obj(
   { lastTimestamp: str('When.'), checkSum: str('Checksum of the spec.') },
   'Deckhouse-compatible timestamp and checksum.',
+  { required: ['lastTimestamp', 'checkSum'] },
 );
 
-export const policyStatus = (withDeckhouse: boolean): Schema =>
-  obj(
-    {
-      observedGeneration: int('The generation of the spec the status describes.'),
-      conditions: arr(condition, 'Ready, Valid, Progressing and Degraded conditions.', {
-        'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['type'],
-      }),
-      enforcementAction: str('The enforcement action in force (lower case, as Gatekeeper spells it).'),
-      checkCount: int('How many checks are in force.'),
-      checks: arr(checkStatus, 'Every check in force, with its constraint.'),
-      violations: int('Violations of all the checks found by the last Gatekeeper audit.'),
-      ...(withDeckhouse
-        ? {
-            deckhouse: obj(
-              {
-                synced: str('"True" when the processed spec equals the observed one.'),
-                observed: deckhouseTimestamp,
-                processed: deckhouseTimestamp,
-              },
-              'The status fields Deckhouse writes, kept for tools that read them.',
-            ),
-          }
-        : {}),
-    },
-    'What gatewright enforces for this policy, written by the operator.',
-  );
+/**
+ * The status of every policy kind (and of SecurityPolicyException). No top-level field is required: a policy has no
+ * status before its first pass, and after a failed write the operator stores a minimal one (Ready=False only); what a
+ * full status holds is types.ts's PolicyStatus.
+ */
+export const policyStatus = obj(
+  {
+    observedGeneration: int('The generation of the spec the status describes.'),
+    conditions: arr(condition, 'Ready, Valid, Progressing and Degraded conditions.', {
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+    enforcementAction: str('The enforcement action in force (lower case, as Gatekeeper spells it).'),
+    checkCount: int('How many checks are in force.'),
+    checks: arr(checkStatus, 'Every check in force, with its constraint.'),
+    violations: int('Violations of all the checks found by the last Gatekeeper audit.'),
+    deckhouse: obj(
+      {
+        synced: enumOf(['True', 'False'], '"True" when the processed spec equals the observed one.'),
+        observed: deckhouseTimestamp,
+        processed: deckhouseTimestamp,
+      },
+      'The status fields Deckhouse writes, kept for tools that read them.',
+      { required: ['synced', 'observed'] },
+    ),
+  },
+  'What gatewright enforces for this policy, written by the operator.',
+);
 
 // ---------------------------------------------------------------------------------------------- module config
 

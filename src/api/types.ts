@@ -1,9 +1,31 @@
-// TypeScript shapes of the policy API (deckhouse.io/v1alpha1). The OpenAPI schemas in schemas.ts are the contract;
-// these types describe objects that passed validation; the policy fields' types are generated from the schemas.
+// TypeScript shapes of the policy API (deckhouse.io/v1alpha1). The OpenAPI schemas in schemas.ts (assembled from the
+// field modules) are the contract, and every shape they say is generated from them (src/api/generated, `make crds`);
+// this file only names parts of those shapes and adds what the schemas leave to Kubernetes (object metadata).
+import type {
+  ModuleSettings,
+  OperationPolicies,
+  OperationPolicySpec,
+  SecurityPolicies,
+  SecurityPolicyExceptionSpec,
+  SecurityPolicySpec,
+  StoredPolicyStatus,
+} from './generated/policy-types.js';
+import type { POLICY_API_VERSION } from './resources.js';
+import type { POD_POLICIES } from './schemas.js';
 
-export type EnforcementAction = 'Deny' | 'Dryrun' | 'Warn';
-export type GatekeeperAction = 'deny' | 'dryrun' | 'warn';
-export type PodPolicyLevel = 'Privileged' | 'Baseline' | 'Restricted';
+export type {
+  ModuleSettings,
+  OperationPolicies,
+  OperationPolicySpec,
+  SecurityPolicies,
+  SecurityPolicyExceptionSpec,
+  SecurityPolicySpec,
+  StoredPolicyStatus,
+};
+
+export type EnforcementAction = NonNullable<SecurityPolicySpec['enforcementAction']>;
+export type GatekeeperAction = Lowercase<EnforcementAction>;
+export type PodPolicyLevel = (typeof POD_POLICIES)[number];
 
 export interface ObjectMeta {
   name: string;
@@ -15,58 +37,42 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
 }
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-export interface PolicyMatch {
-  namespaceSelector?: {
-    matchNames?: string[];
-    excludeNames?: string[];
-    labelSelector?: LabelSelector;
-  };
-  labelSelector?: LabelSelector;
-}
-
-// The shapes of spec.policies and of the module settings are generated from the schemas (`make crds`).
-import type { ModuleSettings, OperationPolicies, SecurityPolicies } from './generated/policy-types.js';
-export type { ModuleSettings, OperationPolicies, SecurityPolicies };
+/** Where a policy applies; an OperationPolicy's match (a SecurityPolicy's requires namespaceSelector, a narrowing). */
+export type PolicyMatch = OperationPolicySpec['match'];
+export type LabelSelector = NonNullable<PolicyMatch['labelSelector']>;
+export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
 
 export type IdStrategy = NonNullable<SecurityPolicies['fsGroup'] | SecurityPolicies['runAsUser']>;
 export type IdRange = NonNullable<IdStrategy['ranges']>[number];
 export type LabelRule = NonNullable<OperationPolicies['requiredLabels']>['labels'][number];
 
-export interface PolicySpec<P> {
-  enforcementAction?: EnforcementAction;
-  policies: P;
-  match: PolicyMatch;
-}
-
 export interface SecurityPolicy {
-  apiVersion: 'deckhouse.io/v1alpha1';
+  apiVersion: typeof POLICY_API_VERSION;
   kind: 'SecurityPolicy';
   metadata: ObjectMeta;
-  spec: PolicySpec<SecurityPolicies>;
+  spec: SecurityPolicySpec;
 }
 
 export interface OperationPolicy {
-  apiVersion: 'deckhouse.io/v1alpha1';
+  apiVersion: typeof POLICY_API_VERSION;
   kind: 'OperationPolicy';
   metadata: ObjectMeta;
-  spec: PolicySpec<OperationPolicies>;
+  spec: OperationPolicySpec;
 }
 
 export type Policy = SecurityPolicy | OperationPolicy;
 
+/**
+ * A policy's status as the operator writes it: every field set but enforcementAction (only known for a valid spec).
+ * A stored status may lack any of them (StoredPolicyStatus), which is why the schema requires none.
+ */
+export type PolicyStatus = Required<Omit<StoredPolicyStatus, 'enforcementAction'>> &
+  Pick<StoredPolicyStatus, 'enforcementAction'>;
+export type Condition = PolicyStatus['conditions'][number];
+export type CheckStatus = PolicyStatus['checks'][number];
+
 export interface ModuleConfig {
-  apiVersion: 'deckhouse.io/v1alpha1';
+  apiVersion: typeof POLICY_API_VERSION;
   kind: 'ModuleConfig';
   metadata: ObjectMeta;
   spec?: { enabled?: boolean; version?: number; settings?: ModuleSettings };

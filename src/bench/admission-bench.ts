@@ -15,6 +15,7 @@ import { compile } from '../compiler/compile.js';
 import { POD_POLICY_LABEL } from '../compiler/pss.js';
 import { loadLibrary } from '../library/load.js';
 import { benchWorkloads, documentationPolicies, privilegedPod } from './admission-workloads.js';
+import { POLICY_API_VERSION, isConstraintApiVersion } from '../api/resources.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const gator = process.env.GATOR ?? join(root, 'hack', '.bin', 'gator');
@@ -95,7 +96,7 @@ function namespaceObject(ns: Scenario['namespace']): Obj {
 function oursFor(scenario: Scenario, engine: Engine): Obj[] {
   const library = loadLibrary(join(root, 'templates'));
   const moduleConfig = {
-    apiVersion: 'deckhouse.io/v1alpha1',
+    apiVersion: POLICY_API_VERSION,
     kind: 'ModuleConfig',
     metadata: { name: 'admission-policy-engine' },
     spec: { version: 1, settings: { admission: { engine: engine === 'cel' ? 'CEL' : 'Rego' } } },
@@ -106,7 +107,7 @@ function oursFor(scenario: Scenario, engine: Engine): Obj[] {
   // Only what Gatekeeper reviews: the templates and constraints (the SyncSet and the skip-check guard VAP are not).
   return forNamespace(
     result.objects.filter(
-      (o) => o.kind === 'ConstraintTemplate' || String(o.apiVersion).startsWith('constraints.gatekeeper.sh/'),
+      (o) => o.kind === 'ConstraintTemplate' || isConstraintApiVersion(String(o.apiVersion)),
     ) as Obj[],
     scenario.namespace,
   );
@@ -136,7 +137,7 @@ function selects(selector: Obj | undefined, labels: Record<string, string>): boo
 function forNamespace(docs: Obj[], ns: Scenario['namespace']): Obj[] {
   const labels = { ...ns.labels, 'kubernetes.io/metadata.name': ns.name };
   const constraints = docs.filter((d) => {
-    if (!String(d.apiVersion).startsWith('constraints.gatekeeper.sh/')) return false;
+    if (!isConstraintApiVersion(String(d.apiVersion))) return false;
     const match = ((d.spec ?? {}) as Obj).match as Obj | undefined;
     return selects(match?.namespaceSelector as Obj | undefined, labels);
   });

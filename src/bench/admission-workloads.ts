@@ -1,6 +1,7 @@
 // The fixed objects `make bench-admission` reviews: Pods and controllers, compliant with restricted, compliant only
 // with baseline, and violating; with several containers, init and ephemeral containers. Realistic, not minimal: the
 // fields real manifests carry (resources, probes, env, volumes) are there, because a check pays for reading them.
+import { POLICY_API_VERSION } from '../api/resources.js';
 
 type Obj = Record<string, unknown>;
 
@@ -175,7 +176,7 @@ export function privilegedPod(namespace: string, n: number): Obj {
 export function documentationPolicies(): Obj[] {
   return [
     {
-      apiVersion: 'deckhouse.io/v1alpha1',
+      apiVersion: POLICY_API_VERSION,
       kind: 'SecurityPolicy',
       metadata: { name: 'mypolicy' },
       spec: {
@@ -204,7 +205,7 @@ export function documentationPolicies(): Obj[] {
       },
     },
     {
-      apiVersion: 'deckhouse.io/v1alpha1',
+      apiVersion: POLICY_API_VERSION,
       kind: 'OperationPolicy',
       metadata: { name: 'common' },
       spec: {

@@ -18,7 +18,14 @@ import { compile } from '../compiler/compile.js';
 import type { K8sObject } from '../compiler/model.js';
 import { loadLibrary } from '../library/load.js';
 import { KubeHttp } from '../controller/kube-http.js';
-import { resourcePath } from '../controller/kube-client.js';
+import {
+  CONSTRAINT_API_VERSION,
+  POLICY_API_VERSION,
+  RESOURCES,
+  apiVersionOf,
+  isConstraintApiVersion,
+  resourcePath,
+} from '../api/resources.js';
 import { ResourceWatcher } from '../controller/watch.js';
 import { benchNamespaces, benchPolicies, namespaceObject } from './generate.js';
 
@@ -205,7 +212,7 @@ function watchReady(kc: KubeConfig, t0: () => number): ReadyWatch {
     (kind) =>
       new ResourceWatcher<KubernetesObject>({
         kc,
-        path: resourcePath('deckhouse.io/v1alpha1', kind),
+        path: resourcePath(POLICY_API_VERSION, kind),
         onEvent: (_type, obj) => {
           const o = obj as KubernetesObject & {
             status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
@@ -423,7 +430,7 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
       namespaces: benchNamespaces(NAMESPACES),
       library: loadLibrary(join(root, 'templates')),
     });
-    const isConstraint = (o: K8sObject) => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
+    const isConstraint = (o: K8sObject) => isConstraintApiVersion(o.apiVersion);
     const first = objects.filter((o) => !isConstraint(o));
     const constraints = objects.filter(isConstraint);
     const dir = mkdtempSync(join(tmpdir(), 'gatewright-baseline-'));
@@ -440,7 +447,7 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
     for (const kind of kinds) {
       const w = new ResourceWatcher<KubernetesObject>({
         kc,
-        path: resourcePath('constraints.gatekeeper.sh/v1beta1', kind),
+        path: resourcePath(CONSTRAINT_API_VERSION, kind),
         baseBackoffMs: 250,
         maxBackoffMs: 1000,
         onEvent: (_t, obj) => {
@@ -462,7 +469,12 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
     watchers.push(
       new ResourceWatcher<KubernetesObject>({
         kc,
-        path: '/apis/status.gatekeeper.sh/v1beta1/namespaces/gatekeeper-system/constraintpodstatuses',
+        path: resourcePath(
+          apiVersionOf(RESOURCES.ConstraintPodStatus),
+          RESOURCES.ConstraintPodStatus.kind,
+          undefined,
+          'gatekeeper-system',
+        ),
         onEvent: (_t, obj) => {
           const o = obj as KubernetesObject & { status?: { enforced?: boolean } };
           const labels = o.metadata?.labels ?? {};
@@ -488,7 +500,7 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
           metadata: { generation: number };
           status?: { created?: boolean; byPod?: { observedGeneration?: number }[] };
         }[];
-      }>('GET', '/apis/templates.gatekeeper.sh/v1/constrainttemplates');
+      }>('GET', resourcePath(apiVersionOf(RESOURCES.ConstraintTemplate), RESOURCES.ConstraintTemplate.kind));
       const ingested = list.items.filter(
         (t) =>
           t.status?.created === true &&

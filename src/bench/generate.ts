@@ -2,10 +2,11 @@
 // examples, and namespaces labelled with every Pod Security level and action. Deterministic: the same counts give the
 // same objects, so the converge benchmark's baseline applies exactly what gatewright compiles.
 import type { NamespaceInfo } from '../api/types.js';
+import { POLICY_API_VERSION } from '../api/resources.js';
 
 export function securityPolicy(i: number): unknown {
   return {
-    apiVersion: 'deckhouse.io/v1alpha1',
+    apiVersion: POLICY_API_VERSION,
     kind: 'SecurityPolicy',
     metadata: { name: `security-${i}` },
     spec: {
@@ -35,7 +36,7 @@ export function securityPolicy(i: number): unknown {
 
 export function operationPolicy(i: number): unknown {
   return {
-    apiVersion: 'deckhouse.io/v1alpha1',
+    apiVersion: POLICY_API_VERSION,
     kind: 'OperationPolicy',
     metadata: { name: `operation-${i}` },
     spec: {

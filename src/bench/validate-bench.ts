@@ -1,9 +1,10 @@
 // Figures of validation on hostile input (`make bench-validate`): the worst policies the caps allow, each validated a
 // few times; prints the median and the worst time per policy. Validation must stay in milliseconds whatever the input.
 import { checkObject } from '../api/validate.js';
+import { POLICY_API_VERSION } from '../api/resources.js';
 
 const securityPolicy = (name: string, policies: Record<string, unknown>) => ({
-  apiVersion: 'deckhouse.io/v1alpha1',
+  apiVersion: POLICY_API_VERSION,
   kind: 'SecurityPolicy',
   metadata: { name },
   spec: { policies, match: { namespaceSelector: { matchNames: ['team-a'] } } },

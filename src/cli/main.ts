@@ -8,6 +8,7 @@ import { buildTemplates } from '../library/build.js';
 import { CRD_FILES, renderCrd } from '../api/crds.js';
 import { GENERATED_TYPES_FILE, renderTypes } from '../api/typegen.js';
 import { withFieldReference } from '../api/field-reference.js';
+import { MODULE_LIST_FILE, renderModuleList } from '../fields/module-list.js';
 import { runValidate } from './validate.js';
 import { runRender } from './render.js';
 import { loadLibrary } from '../library/load.js';
@@ -259,8 +260,10 @@ templates
 
 program
   .command('crds')
-  .description('Regenerate crds/*.yaml and the policy types (src/api/generated) from the API schemas.')
-  .option('--check', 'only report CRDs that are out of date; exit 1 if any')
+  .description(
+    'Regenerate crds/*.yaml, the policy types (src/api/generated), the field module list and the README field reference.',
+  )
+  .option('--check', 'only report generated files that are out of date; exit 1 if any')
   .option('--dir <dir>', 'output folder', resolve(packageRoot, 'crds'))
   .action((opts: { check?: boolean; dir: string }) => {
     mkdirSync(opts.dir, { recursive: true });
@@ -269,7 +272,12 @@ program
       // The policy types come from the same schemas, so they are kept in step by the same command.
       [resolve(packageRoot, GENERATED_TYPES_FILE), renderTypes()],
     ];
-    // And the README's field reference, when run in the repository.
+    // In the repository: the list of field modules, derived from src/fields (make build writes it before compiling,
+    // so the CRDs above already come from it; a list written here only takes effect after the next build).
+    const fieldsDir = resolve(packageRoot, 'src', 'fields');
+    const moduleList = resolve(packageRoot, MODULE_LIST_FILE);
+    if (existsSync(fieldsDir)) outputs.push([moduleList, renderModuleList(fieldsDir)]);
+    // And the README's field reference.
     const readme = resolve(packageRoot, 'README.md');
     const withReference = existsSync(readme) ? withFieldReference(readFileSync(readme, 'utf8')) : undefined;
     if (withReference !== undefined) outputs.push([readme, withReference]);
@@ -282,6 +290,10 @@ program
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, text);
         console.log(`wrote ${target}`);
+        if (target === moduleList) {
+          console.error('the list of field modules changed: run make crds again, so the CRDs follow it');
+          process.exitCode = 1;
+        }
       }
     }
   });

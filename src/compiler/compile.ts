@@ -2,7 +2,7 @@
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { createHash } from 'node:crypto';
 import { derivedName } from '../api/names.js';
-import { RESOURCES, apiVersionOf, type ResourceType } from '../api/resources.js';
+import { RESOURCES, apiVersionOf, isConstraintApiVersion, type ResourceType } from '../api/resources.js';
 import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
 import { DEFAULT_EXEMPT_NAMESPACES, DEFAULT_SKIP_CHECK_ALLOWED_GROUPS } from '../api/schemas.js';
 import { SKIP_CHECK_GUARD, skipCheckGuard } from './skip-check-guard.js';
@@ -407,7 +407,7 @@ export function compareStrings(a: string, b: string): number {
 /** Templates first, then the sync set, then constraints (the order they must be applied in); by name within. */
 function byIdentity(a: K8sObject, b: K8sObject): number {
   const rank = (o: K8sObject): number =>
-    o.kind === 'ConstraintTemplate' ? 0 : o.apiVersion.startsWith('constraints.gatekeeper.sh/') ? 2 : 1;
+    o.kind === 'ConstraintTemplate' ? 0 : isConstraintApiVersion(o.apiVersion) ? 2 : 1;
   return (
     rank(a) - rank(b) ||
     compareStrings(a.apiVersion, b.apiVersion) ||

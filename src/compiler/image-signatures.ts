@@ -3,13 +3,14 @@
 // external data (DVP does the same with Ratify, reference deckhouse.md §10).
 import type { SecurityPolicies } from '../api/types.js';
 import { decodeDockerCfg, parseSealingKeys, seal, type SealingKey } from '../provider/sealed-credentials.js';
+import { RESOURCES, apiVersionOf } from '../api/resources.js';
 import type { K8sObject } from './model.js';
 import type { PlannedCheck } from './security-rules.js';
 
 export const IMAGE_SIGNATURES_KIND = 'D8VerifyImageSignatures';
 /** The Provider name the template's Rego calls (templates/verify-image-signatures/src.rego). */
 export const PROVIDER_NAME = 'gatewright-image-signatures';
-export const PROVIDER_API_VERSION = 'externaldata.gatekeeper.sh/v1beta1';
+export const PROVIDER_API_VERSION = apiVersionOf(RESOURCES.Provider);
 /** Seconds Gatekeeper waits for the provider; below the webhook's 3 s, so a slow registry denies instead of timing out the webhook (which fails open). */
 export const PROVIDER_TIMEOUT_SECONDS = 2;
 

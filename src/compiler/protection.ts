@@ -8,6 +8,7 @@
 // (k8s.io/apiserver, admission/plugin/policy/generic: admission configuration resources are exempt), so gatewright's
 // own policies and bindings are guarded by RBAC alone.
 import type { K8sObject } from './model.js';
+import { CONSTRAINT_GROUP, RESOURCES, apiVersionOf } from '../api/resources.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './model.js';
 
 export const PROTECTION_POLICY = 'gatewright-protect-managed';
@@ -28,7 +29,7 @@ export function protectionPolicy(identity: OperatorIdentity): K8sObject[] {
   const groups = [...new Set([BREAK_GLASS_GROUP, ...(identity.groups ?? [])])].sort().map((g) => JSON.stringify(g));
   const operations = ['CREATE', 'UPDATE', 'DELETE'];
   const policy: K8sObject = {
-    apiVersion: 'admissionregistration.k8s.io/v1',
+    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicy),
     kind: 'ValidatingAdmissionPolicy',
     metadata: { name: PROTECTION_POLICY },
     spec: {
@@ -38,13 +39,18 @@ export function protectionPolicy(identity: OperatorIdentity): K8sObject[] {
         objectSelector: { matchLabels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
         resourceRules: [
           {
-            apiGroups: ['templates.gatekeeper.sh'],
+            apiGroups: [RESOURCES.ConstraintTemplate.group],
             apiVersions: ['*'],
             operations,
-            resources: ['constrainttemplates'],
+            resources: [RESOURCES.ConstraintTemplate.plural],
           },
-          { apiGroups: ['constraints.gatekeeper.sh'], apiVersions: ['*'], operations, resources: ['*'] },
-          { apiGroups: ['syncset.gatekeeper.sh'], apiVersions: ['*'], operations, resources: ['syncsets'] },
+          { apiGroups: [CONSTRAINT_GROUP], apiVersions: ['*'], operations, resources: ['*'] },
+          {
+            apiGroups: [RESOURCES.SyncSet.group],
+            apiVersions: ['*'],
+            operations,
+            resources: [RESOURCES.SyncSet.plural],
+          },
         ],
       },
       matchConditions: [
@@ -69,7 +75,7 @@ export function protectionPolicy(identity: OperatorIdentity): K8sObject[] {
     },
   };
   const binding: K8sObject = {
-    apiVersion: 'admissionregistration.k8s.io/v1',
+    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicyBinding),
     kind: 'ValidatingAdmissionPolicyBinding',
     metadata: { name: PROTECTION_POLICY },
     spec: { policyName: PROTECTION_POLICY, validationActions: ['Deny'] },

@@ -2,6 +2,7 @@
 // only trusted groups may set it: a ValidatingAdmissionPolicy (evaluated by the API server itself, so it holds even
 // when Gatekeeper is down) rejects anyone else who sets it on a Pod, a workload or a workload's pod template.
 import type { K8sObject } from './model.js';
+import { RESOURCES, apiVersionOf } from '../api/resources.js';
 import { SKIP_PSS_CHECK_LABEL } from './pss.js';
 
 export const SKIP_CHECK_GUARD = 'gatewright-skip-pss-check';
@@ -34,7 +35,7 @@ function labelledIn(root: string): string {
 export function skipCheckGuard(allowedGroups: string[]): K8sObject[] {
   const groups = [...new Set(allowedGroups)].sort().map((g) => JSON.stringify(g));
   const policy: K8sObject = {
-    apiVersion: 'admissionregistration.k8s.io/v1',
+    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicy),
     kind: 'ValidatingAdmissionPolicy',
     metadata: { name: SKIP_CHECK_GUARD },
     spec: {
@@ -68,7 +69,7 @@ export function skipCheckGuard(allowedGroups: string[]): K8sObject[] {
     },
   };
   const binding: K8sObject = {
-    apiVersion: 'admissionregistration.k8s.io/v1',
+    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicyBinding),
     kind: 'ValidatingAdmissionPolicyBinding',
     metadata: { name: SKIP_CHECK_GUARD },
     spec: { policyName: SKIP_CHECK_GUARD, validationActions: ['Deny'] },

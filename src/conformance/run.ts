@@ -12,6 +12,7 @@ import { dump, load } from 'js-yaml';
 import { compile } from '../compiler/compile.js';
 import { POD_POLICY_LABEL } from '../compiler/pss.js';
 import { loadLibrary } from '../library/load.js';
+import { POLICY_API_VERSION } from '../api/resources.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixturesRoot = process.env.PSA_TESTDATA ?? join(root, 'hack', '.bin', 'psa-testdata');
@@ -61,7 +62,7 @@ function runEngine(
   namespaces: { name: string; labels: Record<string, string> }[],
 ): number {
   const moduleConfig = {
-    apiVersion: 'deckhouse.io/v1alpha1',
+    apiVersion: POLICY_API_VERSION,
     kind: 'ModuleConfig',
     metadata: { name: 'admission-policy-engine' },
     spec: { version: 1, settings: { admission: { engine: engine === 'cel' ? 'CEL' : 'Rego' } } },

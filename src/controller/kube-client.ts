@@ -2,30 +2,11 @@
 // and status merge patches need exact content types, and client-node's typed models would drop fields they do not
 // know. Every write is reported to a listener, so the metrics can count them.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { resourcePath } from '../api/resources.js';
 import { KubeHttp, errorFromResponse, type KubeResponse } from './kube-http.js';
 
-/** Plural resource names of the kinds gatewright reads and writes. Constraint kinds use their lower-cased kind. */
-const PLURALS: Record<string, string> = {
-  ConstraintTemplate: 'constrainttemplates',
-  SyncSet: 'syncsets',
-  SecurityPolicy: 'securitypolicies',
-  OperationPolicy: 'operationpolicies',
-  SecurityPolicyException: 'securitypolicyexceptions',
-  ModuleConfig: 'moduleconfigs',
-  Namespace: 'namespaces',
-  Event: 'events',
-  CustomResourceDefinition: 'customresourcedefinitions',
-  Lease: 'leases',
-  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
-  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
-  Provider: 'providers',
-};
-
-export function resourcePath(apiVersion: string, kind: string, name?: string, namespace?: string): string {
-  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  const plural = PLURALS[kind] ?? kind.toLowerCase();
-  return `${base}${namespace ? `/namespaces/${namespace}` : ''}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
-}
+// Request paths come from the one table of API groups, versions, kinds and plurals.
+export { resourcePath };
 
 export type WriteListener = (verb: string, kind: string) => void;
 

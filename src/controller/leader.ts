@@ -7,6 +7,7 @@
 //  - release() clears holderIdentity, so a standby takes over at its next retry instead of waiting out the lease.
 // acquireTime/renewTime are MicroTime: the API server rejects the 3-digit form `Date#toISOString()` gives.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { RESOURCES, apiVersionOf, resourcePath } from '../api/resources.js';
 import { KubeApiError, KubeHttp, type KubeStatus } from './kube-http.js';
 import { silentLogger, type Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -21,7 +22,7 @@ export interface LeaseSpec {
 }
 
 export interface Lease {
-  apiVersion: 'coordination.k8s.io/v1';
+  apiVersion: string;
   kind: 'Lease';
   metadata: { name: string; namespace: string; resourceVersion?: string; [key: string]: unknown };
   spec?: LeaseSpec;
@@ -98,7 +99,7 @@ export class LeaderElector {
     if (this.renewDeadlineMs <= this.retryPeriodMs)
       throw new Error('the renew deadline must be longer than the retry period');
     if (opts.identity === '') throw new Error('identity must not be empty');
-    this.leasePath = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
+    this.leasePath = resourcePath(apiVersionOf(RESOURCES.Lease), RESOURCES.Lease.kind, undefined, opts.namespace);
     opts.metrics?.setLeader(opts.name, false);
   }
 
@@ -239,7 +240,7 @@ export class LeaderElector {
 
   private newLease(now: string): Lease {
     return {
-      apiVersion: 'coordination.k8s.io/v1',
+      apiVersion: apiVersionOf(RESOURCES.Lease),
       kind: 'Lease',
       metadata: { name: this.opts.name, namespace: this.opts.namespace },
       spec: {

@@ -1,4 +1,5 @@
 // What to change in the cluster to reach the desired set: pure, so the controller's decisions can be unit-tested.
+import { isConstraintApiVersion } from '../api/resources.js';
 import { isRecord } from '../api/validate.js';
 import {
   MANAGED_BY,
@@ -117,7 +118,7 @@ function inSync(desired: K8sObject, observed: ObservedObject): boolean {
 }
 
 const isTemplate = (o: K8sObject): boolean => o.kind === 'ConstraintTemplate';
-export const isConstraint = (o: K8sObject): boolean => o.apiVersion.startsWith('constraints.gatekeeper.sh/');
+export const isConstraint = (o: K8sObject): boolean => isConstraintApiVersion(o.apiVersion);
 export const templateKind = (t: K8sObject): string =>
   String((t.spec as { crd?: { spec?: { names?: { kind?: string } } } } | undefined)?.crd?.spec?.names?.kind ?? '');
 

@@ -17,6 +17,7 @@ import {
   type CompileResult,
   type K8sObject,
 } from '../compiler/model.js';
+import { CONSTRAINT_GROUP, POLICY_API_VERSION, RESOURCES, apiVersionOf } from '../api/resources.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { formatError, validateObject } from '../api/validate.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -48,10 +49,10 @@ import {
 
 export const FIELD_MANAGER = 'gatewright';
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=gatewright';
-const POLICY_API = 'deckhouse.io/v1alpha1';
-const ADMISSION_API = 'admissionregistration.k8s.io/v1';
-const SYNCSET_API = 'syncset.gatekeeper.sh/v1alpha1';
-const PROVIDER_API = 'externaldata.gatekeeper.sh/v1beta1';
+const POLICY_API = POLICY_API_VERSION;
+const ADMISSION_API = apiVersionOf(RESOURCES.ValidatingAdmissionPolicy);
+const SYNCSET_API = apiVersionOf(RESOURCES.SyncSet);
+const PROVIDER_API = apiVersionOf(RESOURCES.Provider);
 
 /** Keeps the whole status of a policy: the previous status is an input of the next one. */
 const wholeStatus = (s: Record<string, unknown>) => s;
@@ -391,7 +392,7 @@ export class Reconciler {
     const out: string[] = [];
     for (const [id, r] of this.rejected) {
       const [group, kind, , name] = id.split('/');
-      if (group === 'constraints.gatekeeper.sh' && `${key}` === this.ownerOfConstraint(g, kind ?? '', name ?? ''))
+      if (group === CONSTRAINT_GROUP && `${key}` === this.ownerOfConstraint(g, kind ?? '', name ?? ''))
         out.push(r.message);
       else if (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name)) out.push(r.message);
     }
@@ -482,7 +483,7 @@ export class Reconciler {
       get(key: string): ObservedObject | undefined {
         const cached = view.constraints.get(key);
         const slash = key.indexOf('/');
-        const w = written.get(`constraints.gatekeeper.sh/${key.slice(0, slash)}//${key.slice(slash + 1)}`);
+        const w = written.get(`${CONSTRAINT_GROUP}/${key.slice(0, slash)}//${key.slice(slash + 1)}`);
         return w && (!cached || newer(w, cached)) ? w : cached;
       },
     } as ReadonlyMap<string, ObservedObject>;

@@ -4,38 +4,11 @@
 import { specHash } from '../compiler/compile.js';
 import type { PolicyResult } from '../compiler/model.js';
 import type { ObservedObject } from './plan.js';
+import { RESOURCES } from '../api/resources.js';
+import type { CheckStatus, Condition, PolicyStatus } from '../api/types.js';
 
-export interface Condition {
-  type: 'Ready' | 'Valid' | 'Progressing' | 'Degraded';
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
-
-export interface CheckStatus {
-  name: string;
-  kind: string;
-  constraint: string;
-  enforced: boolean;
-  violations: number;
-  implicit: boolean;
-}
-
-export interface PolicyStatus {
-  observedGeneration: number;
-  conditions: Condition[];
-  enforcementAction?: string;
-  checkCount: number;
-  checks: CheckStatus[];
-  violations: number;
-  deckhouse: {
-    synced: 'True' | 'False';
-    observed: { lastTimestamp: string; checkSum: string };
-    processed?: { lastTimestamp: string; checkSum: string };
-  };
-}
+// The status shapes are the API's (src/api: generated from the status schema of the CRDs).
+export type { CheckStatus, Condition, PolicyStatus };
 
 /** What Gatekeeper reports, as the controller last read it. */
 export interface GatekeeperView {
@@ -167,7 +140,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
   let degradedMessage = 'no problem found';
   if (!gatekeeper.installed) {
     degradedReason = 'GatekeeperMissing';
-    degradedMessage = 'the ConstraintTemplate API (templates.gatekeeper.sh) is not served: is Gatekeeper installed?';
+    degradedMessage = `the ConstraintTemplate API (${RESOURCES.ConstraintTemplate.group}) is not served: is Gatekeeper installed?`;
   } else if (templateProblems.length > 0) {
     degradedReason = 'TemplateError';
     degradedMessage = capList(templateProblems, '; ');

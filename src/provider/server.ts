@@ -9,8 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
 import { parseRequestKey, RequestError, type Verifier } from './verifier.js';
+import { RESOURCES, apiVersionOf } from '../api/resources.js';
 
-export const PROVIDER_API_VERSION = 'externaldata.gatekeeper.sh/v1beta1';
+export const PROVIDER_API_VERSION = apiVersionOf(RESOURCES.Provider);
 export const VERIFY_PATH = '/validate';
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const MAX_KEYS = 256;

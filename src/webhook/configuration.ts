@@ -3,7 +3,7 @@
 // failurePolicy Fail: the webhook sees only gatewright's own policy objects (never Pods or workloads), so while it is
 // down only policy edits wait; Ignore would let an invalid policy in unseen. Deletes and the status subresource are
 // not sent, so the operator's status writes and cleanups never depend on it.
-import { POLICY_RESOURCES } from '../api/resources.js';
+import { POLICY_RESOURCES, RESOURCES, apiVersionOf } from '../api/resources.js';
 import { WEBHOOK_PATH } from './server.js';
 
 export const WEBHOOK_CONFIGURATION_NAME = 'gatewright-policies';
@@ -19,8 +19,8 @@ export function webhookConfiguration(clientConfig: WebhookClientConfig): Record<
       ? clientConfig
       : { ...clientConfig, service: { path: WEBHOOK_PATH, ...clientConfig.service } };
   return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingWebhookConfiguration',
+    apiVersion: apiVersionOf(RESOURCES.ValidatingWebhookConfiguration),
+    kind: RESOURCES.ValidatingWebhookConfiguration.kind,
     metadata: { name: WEBHOOK_CONFIGURATION_NAME, labels: { 'app.kubernetes.io/part-of': 'gatewright' } },
     webhooks: [
       {

@@ -3,14 +3,12 @@
 // refused by `kubectl apply` with its field path (by the CRD's schema and CEL rules, or by the webhook), or accepted
 // with the warning kubectl prints and then enforced by Gatekeeper as Deckhouse enforces it (a violating Pod denied, a
 // compliant one admitted). Also: the rendered constraints against the schemas Gatekeeper itself installs.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { derivedName } from '../../src/api/names.js';
 import { NAMESPACE_GLOB } from '../../src/api/patterns.js';
+import { POLICY_API_VERSION, resourcePath } from '../../src/api/resources.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import type { ReconcileOutcome } from '../../src/controller/reconcile.js';
 import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
@@ -22,6 +20,7 @@ import { kubectl, waitFor, type KubeObject, type KubeTestClient } from '../harne
 import { repoRoot } from '../harness/paths.js';
 import { BAD_OBJECTS, securityPolicy, type BadObject, type PodCase } from '../support/bad-objects.js';
 import { installCrds, removeManagedObjects } from '../support/crds.js';
+import { servingCertificate } from '../support/webhook-cert.js';
 
 jest.setTimeout(300_000);
 
@@ -37,22 +36,6 @@ const tally = { rejectedAtApply: 0, warnedAndEnforced: 0, acceptedSilently: 0, e
 /** A long policy name: accepted (DVP allows 253), its constraints named to fit Gatekeeper's 63. */
 const LONG_NAME = `team-payments-${'x'.repeat(90)}`;
 const LONG_NAME_NS = 'gw-warn-long';
-
-/** A CA and a serving certificate for 127.0.0.1, made with the openssl CLI. */
-function servingCertificate(): { cert: string; key: string; ca: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'gatewright-webhook-'));
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key']
-    .concat(['-out', 'ca.crt', '-subj', '/CN=gatewright-webhook-test-ca', '-days', '2'])
-    .concat(['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']));
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr']
-    .concat(['-subj', '/CN=127.0.0.1']));
-  writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  run(['x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2']
-    .concat(['-extfile', 'ext', '-out', 'tls.crt']));
-  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  return { cert: read('tls.crt'), key: read('tls.key'), ca: read('ca.crt') };
-} // prettier-ignore
 
 const converge = (maxMs?: number): Promise<ReconcileOutcome> => driver.converge(maxMs);
 
@@ -175,9 +158,8 @@ describe('accepted with a warning, enforced as Deckhouse enforces it', () => {
     if (warningLines.length === 0) tally.acceptedSilently++;
     expect(warningLines.filter((l) => bad.validate.test(l))).not.toEqual([]);
 
-    const kind = String(bad.object.kind);
-    const plural = kind === 'SecurityPolicy' ? 'securitypolicies' : 'operationpolicies';
-    const status = (await client.request('GET', `/apis/deckhouse.io/v1alpha1/${plural}/${nameOf(bad)}`)).json as {
+    const status = (await client.request('GET', resourcePath(POLICY_API_VERSION, String(bad.object.kind), nameOf(bad))))
+      .json as {
       status: { conditions: { type: string; status: string; reason: string; message: string }[] };
     };
     expect(status.status.conditions.find((c) => c.type === 'Valid')).toMatchObject({

@@ -21,19 +21,27 @@ const fields = {
           'PEM public keys (cosign); a signature by any one of them is accepted.',
           { minItems: 1, maxItems: 64 },
         ),
-        dockerCfg: str('Base64 of a docker config.json with credentials for the registry.', { maxLength: 65536 }),
+        dockerCfg: str(
+          'Base64 of a docker config.json with credentials for the registry. Not passed to the provider (it would ' +
+            "be copied into a cluster-wide constraint): the policy reports Degraded=True; use the provider's " +
+            'dockerconfigjson Secret instead.',
+          { maxLength: 65536 },
+        ),
         ca: str('PEM CA bundle of the registry.', { maxLength: 65536 }),
       },
       'Images whose Cosign signature is verified.',
       { required: ['reference', 'publicKeys'] },
     ),
-    'Cosign signature verification of container images (not yet enforced by gatewright: a policy that sets it ' +
-      'reports Ready=False until it is).',
+    'Cosign signature verification of container images: a Pod is admitted only when every image a reference ' +
+      "covers is signed by one of the reference's keys, as gatewright's image signature provider (Gatekeeper " +
+      'external data, gatewright provider) verifies it. Without a provider configured (gatewright run ' +
+      '--image-signature-provider-url) every covered image is denied and the policy reports Degraded=True. Leaving ' +
+      'it out means no signature check.',
   ),
 };
 
-// Not enforced yet: unsupportedSecurityFields() reports it, so the policy is never Ready while it asks for it.
-// The check itself (Gatekeeper's external data with gatewright's signature provider) is in compiler/image-signatures.ts.
+// The check itself (Gatekeeper's external data with gatewright's signature provider) is in compiler/image-signatures.ts;
+// what it cannot honour (no provider configured, inline dockerCfg) unsupportedSecurityFields() reports in status.
 export const verifyImageSignaturesRule: Render = imageSignaturesRule;
 
 function validate(p: Record<string, unknown>, at: Report, base: string): void {

@@ -70,18 +70,19 @@ describe('compile the DVP documentation examples', () => {
   it('mypolicy: the checks its fields ask for, RunAsAny and Unmasked dropped, privileged implicit', () => {
     const mine = result.policies.get('SecurityPolicy/mypolicy');
     expect(mine?.checks.map((c) => [c.name, c.kind, c.implicit])).toEqual([
-      ['allowPrivileged', 'D8PrivilegedContainer', false],
-      ['allowPrivilegeEscalation', 'D8AllowPrivilegeEscalation', false],
-      ['allowHostPID/allowHostIPC', 'D8HostProcesses', false],
-      ['allowHostNetwork/allowedHostPorts', 'D8HostNetwork', false],
-      ['readOnlyRootFilesystem', 'D8ReadOnlyRootFilesystem', false],
-      ['allowedFlexVolumes', 'D8AllowedFlexVolumes', false],
-      ['allowedVolumes', 'D8AllowedVolumeTypes', false],
-      ['requiredDropCapabilities', 'D8AllowedCapabilities', false],
+      // In the order of the field modules' files (src/fields/security, sorted by name).
       ['allowedAppArmor', 'D8AppArmor', false],
-      ['fsGroup/runAsUser/supplementalGroups', 'D8AllowedUsers', false],
-      ['allowedUnsafeSysctls', 'D8AllowedSysctls', false],
+      ['requiredDropCapabilities', 'D8AllowedCapabilities', false],
+      ['allowedFlexVolumes', 'D8AllowedFlexVolumes', false],
+      ['allowHostNetwork/allowedHostPorts', 'D8HostNetwork', false],
+      ['allowHostPID/allowHostIPC', 'D8HostProcesses', false],
+      ['allowPrivilegeEscalation', 'D8AllowPrivilegeEscalation', false],
+      ['allowPrivileged', 'D8PrivilegedContainer', false],
+      ['readOnlyRootFilesystem', 'D8ReadOnlyRootFilesystem', false],
       ['seccompProfiles', 'D8AllowedSeccompProfiles', false],
+      ['allowedUnsafeSysctls', 'D8AllowedSysctls', false],
+      ['fsGroup/runAsUser/supplementalGroups', 'D8AllowedUsers', false],
+      ['allowedVolumes', 'D8AllowedVolumeTypes', false],
     ]);
     expect(find(result.objects, 'D8HostProcesses', 'mypolicy')?.spec?.parameters).toEqual({
       allowHostPID: false,
