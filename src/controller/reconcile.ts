@@ -182,6 +182,8 @@ export class Reconciler {
         labelSelector: MANAGED_SELECTOR,
         status: gatekeeperStatus,
         optional: true,
+        // Who set which fields: what another manager added (spec.match.namespaces, …) is drift to remove.
+        fieldOwners: true,
       })),
     ];
   }
