@@ -6,6 +6,8 @@ NODE_BIN := $(shell bash hack/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 BIN := $(CURDIR)/hack/.bin
 
+
+.PHONY: fault-table
 .PHONY: all setup deps tools build templates crds rego-test gator-verify conformance bench bench-admission bench-converge test test-unit test-incluster up down image up-local down-local operator-start operator-stop
 
 all: build
@@ -78,6 +80,11 @@ bench-validate: build
 ## test: every suite (lint, types, generated files, Rego, gator, unit, conformance, end to end); ends with `N passed, N failed`
 test: setup
 	node hack/test-all.mjs
+
+## fault-table: issue 14's faults injected on the local control plane, gatewright run as a supervised process; prints
+## each row (survived / restarted and converged) with its recovery time
+fault-table: cluster-tools build
+	GATEWRIGHT_FAULT_TABLE=1 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e --runTestsByPath test/e2e/faults-table.test.ts
 
 ## test-incluster: gatewright and Gatekeeper installed from their manifests on a real node (hack/node/; needs root)
 test-incluster: setup

@@ -10,14 +10,13 @@
 // its ignore label), the same skip-pss-check object selector, one policy and binding per enforcement action in use
 // (deny → Deny, warn → Warn, dryrun → Audit), and messages that name the same constraint as Gatekeeper's.
 //
-// SecurityPolicyExceptions: a VAP cannot look an object up by a name found in the request, so the compiler is told
-// which exceptions exist. An object that names none of them (no exception label, or only names that do not exist)
-// is judged as Gatekeeper judges it without an exception. An object that names an existing exception is judged by a
-// second policy whose binding reads the namespace's SecurityPolicyExceptions as parameters
-// (paramRef.selector, one evaluation per exception): each evaluation judges the containers that name that exception
-// with what it allows, containers naming no existing exception with nothing, and leaves the rest to the evaluation of
-// their own exception. Between the creation of an exception and the next reconcile pass, an object naming it is judged
-// without it (as Gatekeeper does until its inventory has synced the exception).
+// SecurityPolicyExceptions: a VAP cannot look an object up by a name found in the request. The compiler reads the
+// exceptions itself and writes what each grants for these controls into the policy as a CEL literal (namespace →
+// exception name → granted values). A container is checked against the exception its own label names, else the
+// pod's; a name that exists nowhere grants nothing. An edit of an exception reaches the policy on the next reconcile
+// pass, as it reaches Gatekeeper when its inventory syncs. (An earlier variant read the exceptions as the binding's
+// parameters: with `paramRef.selector`, a namespace whose exceptions the API server's parameter cache did not list
+// yet, or no longer, left an object naming one judged by no evaluation at all, i.e. admitted.)
 import type { GatekeeperAction } from '../api/types.js';
 import type { K8sObject } from './model.js';
 import { BASELINE_CAPABILITIES, PSS_OBJECT_SELECTOR, type StandardSet } from './pss.js';
@@ -31,10 +30,19 @@ const ADMISSION_API = 'admissionregistration.k8s.io/v1';
 
 const VALIDATION_ACTIONS: Record<GatekeeperAction, string> = { deny: 'Deny', warn: 'Warn', dryrun: 'Audit' };
 
-/** A SecurityPolicyException that exists in the cluster. */
+/**
+ * What one SecurityPolicyException grants for the backstop's controls, every value a list of strings (the API
+ * server's CEL requires homogeneous literals): `privileged`, `hostNetwork`, `hostPID`, `hostIPC` hold `['true']`
+ * when allowed; `capabilities` the capabilities it lets a container add; `hostPaths` and `hostPathsReadOnly` the
+ * host paths it allows writable and read-only only (as written; the CEL normalizes both sides alike).
+ */
+export type ExceptionGrants = Record<string, string[]>;
+
+/** A SecurityPolicyException in the cluster and what it grants. */
 export interface ExceptionRef {
   namespace: string;
   name: string;
+  grants: ExceptionGrants;
 }
 
 export interface BackstopInput {
@@ -89,29 +97,22 @@ const POD_LABELS =
 /** CEL: the exception a container is checked against ('' for none): its own label, else the pod's. */
 const containerException = (c: string): string =>
   `variables.podLabels[?(${lit(CONTAINER_EXCEPTION_PREFIX)} + ${c}.name)].orValue(variables.podException)`;
-const isKnown = (name: string): string => `(${name} != '' && ${name} in variables.knownExceptions)`;
 
 /**
- * How an evaluation treats a scope (the pod, or one container) that names exception `name`. Without parameters no
- * exception grants anything. With one exception as parameter: it grants when it is the one named; a scope naming
- * another existing exception is left to that exception's evaluation.
+ * What the exceptions grant. Without any exception in the cluster nothing is granted and the expressions say so
+ * plainly; with some, `grant(name, key)` is the CEL list of values the exception `name` (a CEL string) grants for
+ * `key`, `[]` when it grants none or does not exist.
  */
 interface Grants {
-  /** No exception is read: nothing is granted. */
   none: boolean;
-  /** CEL: true when this evaluation leaves the scope to another one. */
-  elsewhere(name: string): string;
-  /** CEL: the value the exception allows at path, when it is the one named; `fallback` otherwise. */
-  allowed(name: string, path: string[], fallback: string): string;
+  grant(name: string, key: string): string;
 }
 
-const NO_GRANTS: Grants = { none: true, elsewhere: () => 'false', allowed: (_n, _p, fallback) => fallback };
+const NO_GRANTS: Grants = { none: true, grant: () => '[]' };
 
-const PARAM_GRANTS: Grants = {
+const INLINE_GRANTS: Grants = {
   none: false,
-  elsewhere: (name) => `(${name} != params.metadata.name && ${isKnown(name)})`,
-  allowed: (name, path, fallback) =>
-    `(${name} == params.metadata.name ? params.?spec${path.map((p) => `.?${p}`).join('')}.orValue(${fallback}) : ${fallback})`,
+  grant: (name, key) => `variables.exceptions[?${name}].?${key}.orValue([])`,
 };
 
 interface Control {
@@ -126,43 +127,35 @@ interface Control {
 const POD = 'variables.podException';
 
 function controls(): Control[] {
+  const granted = (g: Grants, name: string, key: string) => (g.none ? 'false' : `('true' in ${g.grant(name, key)})`);
   const privileged = (g: Grants) =>
-    `variables.containers.filter(c, !${g.elsewhere(containerException('c'))} && ` +
-    `c.?securityContext.?privileged.orValue(false) == true && ` +
-    `${g.allowed(containerException('c'), ['securityContext', 'privileged', 'allowedValue'], 'false')} != true)`;
+    `variables.containers.filter(c, c.?securityContext.?privileged.orValue(false) == true && ` +
+    `!${granted(g, containerException('c'), 'privileged')})`;
   const hostNamespace = (field: string): Control => ({
     name: field,
-    violation: (g) =>
-      `!${g.elsewhere(POD)} && variables.podSpec.?${field}.orValue(false) == true && ` +
-      `${g.allowed(POD, ['network', field, 'allowedValue'], 'false')} != true`,
+    violation: (g) => `variables.podSpec.?${field}.orValue(false) == true && !${granted(g, POD, field)}`,
     found: () => lit(`${field} is true`),
     allowed: 'false',
   });
   // A hostPath volume is admitted only by an exception listing its exact path (trailing slashes aside, no `..`);
   // a read-only entry admits it only when every mount of it is read-only (templates/host-paths).
   const normalized = (p: string) => `${p}.find('^.*[^/]')`;
-  const covering = (g: Grants, v: string) =>
-    `${g.allowed(POD, ['volumes', 'hostPath', 'allowedValues'], '[]')}.filter(a, ` +
-    `!('..' in ${normalized(`${v}.hostPath.path`)}.split('/')) && ` +
-    `${normalized('a.path')} == ${normalized(`${v}.hostPath.path`)})`;
+  const listed = (g: Grants, key: string, v: string) =>
+    `${g.grant(POD, key)}.exists(a, ${normalized('a')} == ${normalized(`${v}.hostPath.path`)})`;
   const writableMount = (v: string) =>
     `variables.containers.exists(c, c.?volumeMounts.orValue([]).exists(m, m.name == ${v}.name && ` +
     'm.?readOnly.orValue(false) != true))';
   const badHostPaths = (g: Grants) =>
     g.none
       ? 'variables.podSpec.?volumes.orValue([]).filter(v, has(v.hostPath))'
-      : `variables.podSpec.?volumes.orValue([]).filter(v, has(v.hostPath) && !${g.elsewhere(POD)} && ` +
-        `!(${covering(g, 'v')}.exists(a, a.?readOnly.orValue(false) != true) || ` +
-        `(${covering(g, 'v')}.size() > 0 && !${writableMount('v')})))`;
+      : `variables.podSpec.?volumes.orValue([]).filter(v, has(v.hostPath) && ` +
+        `(('..' in ${normalized('v.hostPath.path')}.split('/')) || ` +
+        `!(${listed(g, 'hostPaths', 'v')} || (${listed(g, 'hostPathsReadOnly', 'v')} && !${writableMount('v')}))))`;
   const baseline = `[${BASELINE_CAPABILITIES.map(lit).join(', ')}]`;
   const extraCaps = (g: Grants, c: string) =>
     `${c}.?securityContext.?capabilities.?add.orValue([]).filter(cap, !(cap in ${baseline})` +
-    (g.none
-      ? ')'
-      : ` && !${g.allowed(containerException(c), ['securityContext', 'capabilities', 'allowedValues', 'add'], '[]')}` +
-        `.exists(a, a == cap || a == 'ALL'))`);
-  const capContainers = (g: Grants) =>
-    `variables.containers.filter(c, !${g.elsewhere(containerException('c'))} && ${extraCaps(g, 'c')}.size() > 0)`;
+    (g.none ? ')' : ` && !${g.grant(containerException(c), 'capabilities')}.exists(a, a == cap || a == 'ALL'))`);
+  const capContainers = (g: Grants) => `variables.containers.filter(c, ${extraCaps(g, 'c')}.size() > 0)`;
   return [
     {
       name: 'privileged',
@@ -195,16 +188,41 @@ const SUBJECT =
   "request.kind.kind + ' ' + request.namespace + '/' + (object.metadata.?name.orValue('') != '' ? " +
   "object.metadata.name : object.metadata.?generateName.orValue('') + '*')";
 
+/** CEL: a list of string literals. */
+const list = (values: string[]): string => `[${values.map(lit).join(', ')}]`;
+
+/**
+ * CEL: what the exceptions of the request's namespace grant, by exception name. Only exceptions that grant something
+ * here are written (an exception that grants nothing is the same as none).
+ */
+export function exceptionsExpression(exceptions: ExceptionRef[]): string {
+  const byNamespace = new Map<string, Map<string, ExceptionGrants>>();
+  for (const e of exceptions) {
+    const granted = Object.entries(e.grants)
+      .filter(([, values]) => values.length > 0)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    if (granted.length === 0) continue;
+    const names = byNamespace.get(e.namespace) ?? new Map<string, ExceptionGrants>();
+    names.set(e.name, Object.fromEntries(granted));
+    byNamespace.set(e.namespace, names);
+  }
+  if (byNamespace.size === 0) return '{}';
+  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const namespaces = sorted(byNamespace).map(
+    ([ns, names]) =>
+      `${lit(ns)}: {${sorted(names)
+        .map(
+          ([name, grants]) =>
+            `${lit(name)}: {${Object.entries(grants)
+              .map(([k, v]) => `${lit(k)}: ${list(v)}`)
+              .join(', ')}}`,
+        )
+        .join(', ')}}`,
+  );
+  return `{${namespaces.join(', ')}}[?request.namespace].orValue({})`;
+}
+
 function variables(exceptions: ExceptionRef[]): Record<string, string>[] {
-  const byNamespace = new Map<string, string[]>();
-  for (const e of exceptions) byNamespace.set(e.namespace, [...(byNamespace.get(e.namespace) ?? []), e.name]);
-  const known =
-    byNamespace.size === 0
-      ? '[]'
-      : `{${[...byNamespace.entries()]
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([ns, names]) => `${lit(ns)}: [${[...new Set(names)].sort().map(lit).join(', ')}]`)
-          .join(', ')}}[?request.namespace].orValue([])`;
   return [
     { name: 'podSpec', expression: POD_SPEC },
     { name: 'podLabels', expression: POD_LABELS },
@@ -215,18 +233,13 @@ function variables(exceptions: ExceptionRef[]): Record<string, string>[] {
         'variables.podSpec.?ephemeralContainers.orValue([])',
     },
     { name: 'podException', expression: `variables.podLabels[?${lit(EXCEPTION_LABEL)}].orValue('')` },
-    { name: 'knownExceptions', expression: known },
-    {
-      // The object names an existing exception somewhere: the policy with parameters judges it.
-      name: 'namesException',
-      expression: `${isKnown(POD)} || variables.containers.exists(c, ${isKnown(containerException('c'))})`,
-    },
+    ...(exceptions.length > 0 ? [{ name: 'exceptions', expression: exceptionsExpression(exceptions) }] : []),
   ];
 }
 
-function policy(name: string, set: StandardSet, input: BackstopInput, grants: Grants, withParams: boolean): K8sObject {
-  // Objects naming an existing exception go to the policy with parameters; all others to the one without.
-  const mine = withParams ? 'variables.namesException' : '!variables.namesException';
+function policy(name: string, set: StandardSet, input: BackstopInput): K8sObject {
+  const grants = exceptionsExpression(input.exceptions) === '{}' ? NO_GRANTS : INLINE_GRANTS;
+  const exceptions = grants.none ? [] : input.exceptions;
   return {
     apiVersion: ADMISSION_API,
     kind: 'ValidatingAdmissionPolicy',
@@ -234,14 +247,13 @@ function policy(name: string, set: StandardSet, input: BackstopInput, grants: Gr
     spec: {
       // A failing expression must not deny where the standard only warns or audits.
       failurePolicy: set.action === 'deny' ? 'Fail' : 'Ignore',
-      ...(withParams ? { paramKind: { apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicyException' } } : {}),
       matchConstraints: { resourceRules: resourceRules(input.controllerValidation) },
       matchConditions: [
         { name: 'not-exempt-namespace', expression: `!(${exemptNamespaceExpression(input.exemptNamespaces)})` },
       ],
-      variables: [...variables(input.exceptions), { name: 'subject', expression: SUBJECT }],
+      variables: [...variables(exceptions), { name: 'subject', expression: SUBJECT }],
       validations: controls().map((c) => ({
-        expression: `!(${mine}) || !(${c.violation(grants)})`,
+        expression: `!(${c.violation(grants)})`,
         messageExpression:
           `${lit(`[${set.name}] `)} + variables.subject + ': ' + ${c.found(grants)} + ` +
           lit(`; allowed: ${c.allowed} (${c.name}, enforced by the API server)`),
@@ -253,7 +265,7 @@ function policy(name: string, set: StandardSet, input: BackstopInput, grants: Gr
   };
 }
 
-function binding(name: string, set: StandardSet, withParams: boolean): K8sObject {
+function binding(name: string, set: StandardSet): K8sObject {
   return {
     apiVersion: ADMISSION_API,
     kind: 'ValidatingAdmissionPolicyBinding',
@@ -261,7 +273,6 @@ function binding(name: string, set: StandardSet, withParams: boolean): K8sObject
     spec: {
       policyName: name,
       validationActions: [VALIDATION_ACTIONS[set.action]],
-      ...(withParams ? { paramRef: { selector: {}, parameterNotFoundAction: 'Allow' } } : {}),
       matchResources: {
         namespaceSelector: {
           matchExpressions: [
@@ -275,27 +286,45 @@ function binding(name: string, set: StandardSet, withParams: boolean): K8sObject
   };
 }
 
-/** The backstop's policies and bindings: per action in use, one without parameters and, with exceptions, one with. */
+/** The backstop's policies and bindings: one of each per action in use. */
 export function backstopPolicies(input: BackstopInput): K8sObject[] {
-  const out: K8sObject[] = [];
-  for (const set of input.baselineSets) {
+  return input.baselineSets.flatMap((set) => {
     const name = `${BACKSTOP_PREFIX}-${set.action}`;
-    out.push(policy(name, set, input, NO_GRANTS, false), binding(name, set, false));
-    if (input.exceptions.length > 0) {
-      const withExceptions = `${BACKSTOP_PREFIX}-exceptions-${set.action}`;
-      out.push(policy(withExceptions, set, input, PARAM_GRANTS, true), binding(withExceptions, set, true));
-    }
-  }
-  return out;
+    return [policy(name, set, input), binding(name, set)];
+  });
 }
 
-/** Namespace and name of each SecurityPolicyException object read from the cluster. */
+type Json = Record<string, unknown>;
+const field = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json)[k] : undefined), o);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const allows = (spec: unknown, ...path: string[]): string[] =>
+  field(spec, ...path, 'allowedValue') === true ? ['true'] : [];
+
+/** What a SecurityPolicyException's spec grants for the backstop's controls (the fields templates/ read). */
+export function exceptionGrants(spec: unknown): ExceptionGrants {
+  const hostPaths = field(spec, 'volumes', 'hostPath', 'allowedValues');
+  const entries = (Array.isArray(hostPaths) ? hostPaths : []).filter(
+    (e): e is Json => typeof field(e, 'path') === 'string',
+  );
+  return {
+    privileged: allows(spec, 'securityContext', 'privileged'),
+    hostNetwork: allows(spec, 'network', 'hostNetwork'),
+    hostPID: allows(spec, 'network', 'hostPID'),
+    hostIPC: allows(spec, 'network', 'hostIPC'),
+    capabilities: strings(field(spec, 'securityContext', 'capabilities', 'allowedValues', 'add')),
+    hostPaths: entries.filter((e) => e.readOnly !== true).map((e) => e.path as string),
+    hostPathsReadOnly: entries.filter((e) => e.readOnly === true).map((e) => e.path as string),
+  };
+}
+
+/** Namespace, name and grants of each SecurityPolicyException object read from the cluster. */
 export function exceptionRefs(exceptions: unknown[] | undefined): ExceptionRef[] {
   const refs: ExceptionRef[] = [];
   for (const e of exceptions ?? []) {
     const meta = (e as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
     if (typeof meta?.name === 'string' && typeof meta.namespace === 'string')
-      refs.push({ namespace: meta.namespace, name: meta.name });
+      refs.push({ namespace: meta.namespace, name: meta.name, grants: exceptionGrants(field(e, 'spec')) });
   }
   return refs;
 }

@@ -54,7 +54,7 @@ export interface CompilerInput {
   library: TemplateLibrary;
   /** gatewright's image signature provider, for verifyImageSignatures; without it those images are denied. */
   imageSignatureProvider?: ImageSignatureProvider;
-  /** The SecurityPolicyExceptions in the cluster (only their names are read, for the backstop). */
+  /** The SecurityPolicyExceptions in the cluster (the backstop writes what they grant into its policies). */
   exceptions?: unknown[];
   /** Who may change the objects gatewright manages; without it, they are not protected by a policy. */
   operatorIdentity?: OperatorIdentity;

@@ -68,8 +68,8 @@ const INPUTS: ResourceSpec[] = [
   { apiVersion: POLICY_API, kind: 'OperationPolicy', status: wholeStatus },
   { apiVersion: POLICY_API, kind: 'ModuleConfig', status: moduleConfigStatus },
   { apiVersion: 'v1', kind: 'Namespace', spec: false },
-  // Only their names are read (the backstop sends objects that name an existing exception to its exception-aware policy).
-  { apiVersion: POLICY_API, kind: 'SecurityPolicyException', spec: false, optional: true },
+  // Their specs are read: the backstop's policies carry what each exception grants.
+  { apiVersion: POLICY_API, kind: 'SecurityPolicyException', optional: true },
 ];
 /**
  * The objects gatewright owns, apart from constraints (one resource per kind, declared as the kinds in use change).
@@ -183,6 +183,8 @@ export class Reconciler {
         labelSelector: MANAGED_SELECTOR,
         status: gatekeeperStatus,
         optional: true,
+        // Who set which fields: what another manager added (spec.match.namespaces, …) is drift to remove.
+        fieldOwners: true,
       })),
     ];
   }

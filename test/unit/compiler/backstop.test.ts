@@ -2,7 +2,12 @@
 // test/e2e/faults.test.ts (PSA's own fixtures, exceptions, the Gatekeeper webhook unreachable).
 import { describe, expect, it } from '@jest/globals';
 import { compile, type CompilerInput } from '../../../src/compiler/compile.js';
-import { exemptNamespaceExpression } from '../../../src/compiler/backstop.js';
+import {
+  exceptionGrants,
+  exceptionRefs,
+  exceptionsExpression,
+  exemptNamespaceExpression,
+} from '../../../src/compiler/backstop.js';
 import type { K8sObject } from '../../../src/compiler/model.js';
 import { stubLibrary } from '../../support/stub-library.js';
 
@@ -144,46 +149,128 @@ describe('backstop policies', () => {
     });
   });
 
-  it('with exceptions in the cluster, adds a policy that reads them as parameters, and tells both which exist', () => {
-    const exceptions = [
-      { metadata: { namespace: 'team-a', name: 'node-agent' } },
-      { metadata: { namespace: 'team-a', name: 'debug' } },
-      { metadata: { namespace: 'team-b', name: 'node-agent' } },
-    ];
-    const objects = admission(compile(input({ exceptions })).objects);
-    expect(objects.map((o) => o.metadata.name)).toEqual([
-      'gatewright-backstop-deny',
-      'gatewright-backstop-exceptions-deny',
-      'gatewright-backstop-deny',
-      'gatewright-backstop-exceptions-deny',
-    ]);
-    const policy = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-exceptions-deny');
-    expect(policy.spec.paramKind).toEqual({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicyException' });
-    const binding = named(objects, 'ValidatingAdmissionPolicyBinding', 'gatewright-backstop-exceptions-deny');
-    expect(binding.spec.paramRef).toEqual({ selector: {}, parameterNotFoundAction: 'Allow' });
-    const known = (p: K8sObject & { spec: Spec }) =>
-      (p.spec.variables as { name: string; expression: string }[]).find((v) => v.name === 'knownExceptions')
-        ?.expression;
-    const plain = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-deny');
-    expect(known(plain)).toBe(
-      '{"team-a": ["debug", "node-agent"], "team-b": ["node-agent"]}[?request.namespace].orValue([])',
-    );
-    expect(known(policy)).toBe(known(plain));
-    // The two split the objects between them: one judges those naming an existing exception, the other the rest.
-    for (const v of plain.spec.validations as { expression: string }[])
-      expect(v.expression.startsWith('!(!variables.namesException) || ')).toBe(true);
-    for (const v of policy.spec.validations as { expression: string }[])
-      expect(v.expression.startsWith('!(variables.namesException) || ')).toBe(true);
+  const agent = {
+    securityContext: {
+      privileged: { allowedValue: true, metadata: { description: 'manages host devices' } },
+      capabilities: { allowedValues: { add: ['SYS_ADMIN'], drop: ['all'] } },
+    },
+    network: { hostNetwork: { allowedValue: false }, hostPID: { allowedValue: true } },
+    volumes: {
+      hostPath: {
+        allowedValues: [
+          { path: '/var/lib/agent/', readOnly: true },
+          { path: '/run/agent', readOnly: false },
+          { path: '/tmp/agent' },
+        ],
+      },
+    },
+  };
+  const variable = (p: K8sObject & { spec: Spec }, name: string) =>
+    (p.spec.variables as { name: string; expression: string }[]).find((v) => v.name === name)?.expression;
+  const expressions = (p: K8sObject & { spec: Spec }) =>
+    [
+      ...(p.spec.variables as { expression: string }[]),
+      ...(p.spec.validations as { expression: string; messageExpression: string }[]).flatMap((v) => [
+        { expression: v.expression },
+        { expression: v.messageExpression },
+      ]),
+    ].map((e) => e.expression);
+
+  it('reads what each exception grants for its controls from the spec, and nothing else', () => {
+    expect(exceptionGrants(agent)).toEqual({
+      privileged: ['true'],
+      // allowedValue false grants nothing.
+      hostNetwork: [],
+      hostPID: ['true'],
+      hostIPC: [],
+      capabilities: ['SYS_ADMIN'],
+      // readOnly defaults to false (the CRD's default): a writable grant.
+      hostPaths: ['/run/agent', '/tmp/agent'],
+      hostPathsReadOnly: ['/var/lib/agent/'],
+    });
+    // Wrong types (a hand-written object the CRD would refuse, or a spec not read) grant nothing.
+    const junk = {
+      securityContext: { privileged: { allowedValue: 'true' }, capabilities: { allowedValues: { add: 'SYS_ADMIN' } } },
+      volumes: { hostPath: { allowedValues: [{ path: 7 }, null, 'x'] } },
+    };
+    for (const spec of [junk, undefined, null, 'x', []])
+      expect(Object.values(exceptionGrants(spec)).flat()).toEqual([]);
   });
 
-  it('without exceptions no policy reads parameters, and names from the cluster stay CEL string literals', () => {
-    const objects = admission(compile(input({ exceptions: [] })).objects);
-    expect(objects.some((o) => (o.spec as Record<string, unknown>).paramKind)).toBe(false);
-    const hostile = admission(
-      compile(input({ exceptions: [{ metadata: { namespace: 'ns', name: 'x"] || true || ["' } }] })).objects,
+  it('writes the grants into the one policy per action as a CEL literal: namespace → name → values', () => {
+    const exceptions = [
+      { metadata: { namespace: 'team-a', name: 'node-agent' }, spec: agent },
+      { metadata: { namespace: 'team-a', name: 'debug' }, spec: { network: { hostIPC: { allowedValue: true } } } },
+      // Grants nothing the backstop checks: left out, the same as naming no exception.
+      { metadata: { namespace: 'team-a', name: 'ro-root' }, spec: { securityContext: { readOnlyRootFilesystem: {} } } },
+      { metadata: { namespace: 'team-b', name: 'node-agent' }, spec: { securityContext: { privileged: { allowedValue: true } } } },
+    ]; // prettier-ignore
+    const objects = admission(compile(input({ exceptions })).objects);
+    // No second policy, no parameters: nothing the API server must look up at admission time.
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ValidatingAdmissionPolicy/gatewright-backstop-deny',
+      'ValidatingAdmissionPolicyBinding/gatewright-backstop-deny',
+    ]);
+    const policy = named(objects, 'ValidatingAdmissionPolicy', 'gatewright-backstop-deny');
+    const binding = named(objects, 'ValidatingAdmissionPolicyBinding', 'gatewright-backstop-deny');
+    expect(policy.spec.paramKind).toBeUndefined();
+    expect(binding.spec.paramRef).toBeUndefined();
+    expect(variable(policy, 'exceptions')).toBe(
+      '{"team-a": {"debug": {"hostIPC": ["true"]}, "node-agent": {"capabilities": ["SYS_ADMIN"], ' +
+        '"hostPID": ["true"], "hostPaths": ["/run/agent", "/tmp/agent"], "hostPathsReadOnly": ["/var/lib/agent/"], ' +
+        '"privileged": ["true"]}}, "team-b": {"node-agent": {"privileged": ["true"]}}}[?request.namespace].orValue({})',
     );
-    const expr = JSON.stringify(hostile);
-    expect(expr).toContain(JSON.stringify(JSON.stringify('x"] || true || ["')).slice(1, -1));
+    for (const e of expressions(policy)) expect(e).not.toContain('params');
+    // Every control asks the exception in scope: the container's own label, else the pod's.
+    const [priv, hostNetwork, , , hostPaths, caps] = (policy.spec.validations as { expression: string }[]).map(
+      (v) => v.expression,
+    );
+    const containerException =
+      'variables.podLabels[?("security.deckhouse.io/security-policy-exception.container." + c.name)]' +
+      '.orValue(variables.podException)';
+    expect(priv).toContain(`('true' in variables.exceptions[?${containerException}].?privileged.orValue([]))`);
+    expect(hostNetwork).toContain(`('true' in variables.exceptions[?variables.podException].?hostNetwork.orValue([]))`);
+    expect(hostPaths).toContain('variables.exceptions[?variables.podException].?hostPathsReadOnly.orValue([])');
+    expect(caps).toContain(`variables.exceptions[?${containerException}].?capabilities.orValue([])`);
+    // The pod-wide exception label is the one DVP documents.
+    expect(variable(policy, 'podException')).toBe(
+      'variables.podLabels[?"security.deckhouse.io/security-policy-exception"].orValue(\'\')',
+    );
+  });
+
+  it('without exceptions (or none that grants anything here) the expressions grant nothing and read no table', () => {
+    const none = { metadata: { namespace: 'ns', name: 'x' }, spec: { securityContext: { runAsNonRoot: {} } } };
+    for (const exceptions of [[], [none]]) {
+      const policy = named(
+        admission(compile(input({ exceptions })).objects),
+        'ValidatingAdmissionPolicy',
+        'gatewright-backstop-deny',
+      );
+      expect(variable(policy, 'exceptions')).toBeUndefined();
+      for (const e of expressions(policy)) expect(e).not.toContain('variables.exceptions');
+      expect((policy.spec.validations as { expression: string }[])[0]?.expression).toBe(
+        '!(variables.containers.filter(c, c.?securityContext.?privileged.orValue(false) == true && !false).size() > 0)',
+      );
+    }
+  });
+
+  it('names, namespaces, paths and capabilities from the cluster stay CEL string literals', () => {
+    const hostile = 'x"] || true || ["';
+    const exceptions = [
+      {
+        metadata: { namespace: 'ns', name: hostile },
+        spec: {
+          securityContext: { privileged: { allowedValue: true }, capabilities: { allowedValues: { add: [hostile] } } },
+          volumes: { hostPath: { allowedValues: [{ path: `/a\\"\n${hostile}` }] } },
+        },
+      },
+    ];
+    const expression = exceptionsExpression(exceptionRefs(exceptions));
+    const quoted = JSON.stringify(hostile);
+    expect(expression).toBe(
+      `{"ns": {${quoted}: {"capabilities": [${quoted}], "hostPaths": [${JSON.stringify(`/a\\"\n${hostile}`)}], ` +
+        `"privileged": ["true"]}}}[?request.namespace].orValue({})`,
+    );
   });
 });
 

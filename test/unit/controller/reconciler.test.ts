@@ -194,6 +194,12 @@ describe('Reconciler', () => {
       .map((w) => w.kind);
     expect(constraintKinds).toContain('D8AllowedRepos');
     expect(constraintKinds).toContain('D8PrivilegedContainer');
+    // Every managed object is watched with its field owners, constraints too: fields another manager adds are drift.
+    const watched = reconciler.watches();
+    for (const w of watched.filter((w) => w.apiVersion === CONSTRAINTS || w.kind === 'ConstraintTemplate'))
+      expect([w.kind, w.fieldOwners]).toEqual([w.kind, true]);
+    // The exceptions are read whole: the backstop writes what they grant into its policies.
+    expect(watched.find((w) => w.kind === 'SecurityPolicyException')?.spec).not.toBe(false);
     expect(cluster.writes().length).toBeGreaterThan(0);
   });
 
