@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { condition, eventually, getJson, kubectl, kubectlOk, pod, repo, type Obj } from './support.js';
+import {
+  condition,
+  eventually,
+  getJson,
+  kubectl,
+  kubectlOk,
+  pod,
+  repo,
+  restrictedContainerContext,
+  type Obj,
+} from './support.js';
 
 jest.setTimeout(180000);
 
@@ -100,14 +110,31 @@ describe('the DVP documentation examples', () => {
     }
   });
 
-  it("deny a violating Pod with the policy's message and admit a compliant one, which runs", async () => {
+  it('deny a privileged Pod (at whichever door answers first: the backstop or Gatekeeper), naming the constraint', async () => {
     const denied = await eventually('the privileged Pod to be denied', () => {
       const r = createPod(pod(RESTRICTED_NS, 'privileged', { securityContext: { privileged: true } }));
+      return r.code !== 0 && /denied/.test(r.stderr) && r.stderr;
+    });
+    // The API server evaluates ValidatingAdmissionPolicies before webhooks: gatewright's backstop answers first.
+    expect(denied).toMatch(
+      /ValidatingAdmissionPolicy 'gatewright-backstop-deny'|admission webhook "validation\.gatekeeper\.sh" denied the request/,
+    );
+    expect(denied).toMatch(/\[d8-[a-z0-9-]+\]/);
+    expect(denied).toMatch(/[Pp]rivileged/);
+  });
+
+  it("Gatekeeper denies what only the restricted policy forbids, with the policy's message; a compliant Pod runs", async () => {
+    const denied = await eventually('the escalating Pod to be denied', () => {
+      const r = createPod(
+        pod(RESTRICTED_NS, 'escalating', {
+          securityContext: { ...restrictedContainerContext, allowPrivilegeEscalation: true },
+        }),
+      );
       return r.code !== 0 && /denied the request/.test(r.stderr) && r.stderr;
     });
     expect(denied).toMatch(/admission webhook "validation\.gatekeeper\.sh" denied the request/);
     expect(denied).toMatch(/restricted/);
-    expect(denied).toMatch(/[Pp]rivileged/);
+    expect(denied).toMatch(/[Ee]scalation/);
 
     const admitted = createPod(pod(RESTRICTED_NS, 'compliant'));
     expect([admitted.code, admitted.stderr]).toEqual([0, '']);

@@ -116,12 +116,16 @@ interface Scenario {
   run(id: string): Promise<unknown>;
 }
 
+// Not privileged: the backstop ValidatingAdmissionPolicy would answer before Gatekeeper's webhook, and the scenarios
+// are about what the operator applied to Gatekeeper.
 const rootPod = (namespace: string) => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'root', namespace },
   spec: {
-    containers: [{ name: 'app', image: 'example.com/app:1', securityContext: { runAsUser: 0, privileged: true } }],
+    containers: [
+      { name: 'app', image: 'example.com/app:1', securityContext: { runAsUser: 0, allowPrivilegeEscalation: true } },
+    ],
   },
 });
 const deniedByGatekeeper = (namespace: string) => {
@@ -156,7 +160,7 @@ const SCENARIOS: Scenario[] = [
           metadata: { name: `rbac-${id}` },
           spec: {
             enforcementAction: 'Deny',
-            policies: { allowPrivileged: false },
+            policies: { allowPrivilegeEscalation: false },
             match: { namespaceSelector: { labelSelector: { matchLabels: { 'rbac-probe': id } } } },
           },
         }),
@@ -165,7 +169,7 @@ const SCENARIOS: Scenario[] = [
         'the policy to be Ready',
         () => condition(getJson(['get', 'securitypolicy', `rbac-${id}`]), 'Ready')?.status === 'True',
       );
-      await soon('the privileged Pod to be denied', () => deniedByGatekeeper(`rbac-${id}-a`));
+      await soon('the escalating Pod to be denied', () => deniedByGatekeeper(`rbac-${id}-a`));
     },
   },
   {
