@@ -13,9 +13,11 @@ import {
   eventually,
   StopWaiting,
   getJson,
+  httpGet,
   inclusterEnv,
   kubectl,
   kubectlOk,
+  metricsReaderToken,
   repo,
   type Obj,
 } from './support.js';
@@ -26,7 +28,8 @@ const NS = 'gatewright-system';
 // Long enough for a cold start (Gatekeeper ingests every template); a rule set that lacks a right ends sooner: the
 // operator logs the API server's 403, and the scenario waiting on it fails at once.
 const SCENARIO_TIMEOUT_MS = 150000;
-const docs = (file: string) => (loadAll(readFileSync(join(repo, 'manifests', file), 'utf8')) as Obj[]).filter(Boolean);
+const docs = (file: string) =>
+  (loadAll(readFileSync(join(repo, 'manifests', 'base', file), 'utf8')) as Obj[]).filter(Boolean);
 const clusterRole = docs('rbac.yaml').find((d) => d.kind === 'ClusterRole') as Obj;
 const leaseRole = docs('leader-election.yaml').find((d) => d.kind === 'Role') as Obj;
 const eventsRole = docs('events.yaml').find((d) => d.kind === 'Role') as Obj;
@@ -51,6 +54,7 @@ let tokenKubeconfig = '';
 let operator: ChildProcess | undefined;
 let operatorLog = '';
 let lastFailure = '';
+let readerToken = '';
 
 function startOperator(identity: string): void {
   operatorLog = '';
@@ -63,6 +67,7 @@ function startOperator(identity: string): void {
       '--ops-host=127.0.0.1',
       `--lease-namespace=${NS}`,
       `--identity=${identity}`,
+      '--metrics-auth',
     ],
     { env: { ...process.env, KUBECONFIG: tokenKubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -218,6 +223,14 @@ const SCENARIOS: Scenario[] = [
       await soon('its constraints to be pruned', () => (owned() ?? []).length === 0);
     },
   },
+  {
+    name: '/metrics answers a token allowed to read it (--metrics-auth: TokenReview, SubjectAccessReview)',
+    async run() {
+      const port = await soon('the ops port in the log', () => /"port":(\d+)/.exec(operatorLog)?.[1]);
+      const answer = await httpGet(`http://127.0.0.1:${port}/metrics`, readerToken);
+      if (answer.status !== 200) throw new Error(`/metrics answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    },
+  },
 ];
 
 /** Runs the scenarios in order; the name of the first that fails, or undefined when all pass. */
@@ -263,6 +276,7 @@ beforeAll(async () => {
     }),
     { mode: 0o600 },
   );
+  readerToken = metricsReaderToken();
   await cleanUp('0');
 });
 
