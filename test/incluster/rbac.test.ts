@@ -55,6 +55,8 @@ let operator: ChildProcess | undefined;
 let operatorLog = '';
 let lastFailure = '';
 let readerToken = '';
+/** The policy webhook's configuration, set aside while the Deployment (which serves it) is scaled to zero. */
+let webhookConfiguration: Obj | undefined;
 
 function startOperator(identity: string): void {
   operatorLog = '';
@@ -256,6 +258,12 @@ const findings: string[] = [];
 
 beforeAll(async () => {
   const admin = load(readFileSync(inclusterEnv().kubeconfig, 'utf8')) as Obj;
+  // The webhook's failurePolicy is Fail: with no replica serving it, no policy could be written.
+  const vwc = kubectl(['get', 'validatingwebhookconfiguration', 'gatewright-policies', '-o', 'json']);
+  if (vwc.code === 0) {
+    webhookConfiguration = JSON.parse(vwc.stdout) as Obj;
+    kubectlOk(['delete', 'validatingwebhookconfiguration', 'gatewright-policies']);
+  }
   kubectlOk(['-n', NS, 'scale', 'deployment/gatewright', '--replicas=0']);
   await eventually(
     'the in-cluster replicas to stop',
@@ -285,6 +293,16 @@ afterAll(async () => {
   for (const role of [clusterRole, leaseRole, eventsRole]) applyRole(role);
   kubectl(['-n', NS, 'scale', 'deployment/gatewright', '--replicas=2']);
   kubectl(['-n', NS, 'rollout', 'status', 'deployment/gatewright', '--timeout=180s']);
+  if (webhookConfiguration) {
+    const {
+      resourceVersion: _rv,
+      uid: _uid,
+      creationTimestamp: _ct,
+      managedFields: _mf,
+      ...metadata
+    } = webhookConfiguration.metadata as Obj;
+    kubectl(['create', '-f', '-'], JSON.stringify({ ...webhookConfiguration, metadata }));
+  }
   console.log(`RBAC: the scenario each rule is needed for\n${findings.join('\n')}`);
 });
 
