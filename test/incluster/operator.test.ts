@@ -54,16 +54,26 @@ function createPod(p: Obj) {
   return kubectl(['create', '-f', '-'], JSON.stringify(p));
 }
 
-beforeAll(() => {
-  apply([
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: RESTRICTED_NS, labels: { 'operation-policy.deckhouse.io/restricted-enabled': 'true' } },
+beforeAll(async () => {
+  // Retried: right after a rollout (the RBAC suite scales the Deployment down and up) the API server may still hold a
+  // connection to a gone replica's webhook endpoint, and the first policy writes fail with a reset connection.
+  await eventually(
+    'the examples to be applied',
+    () => {
+      apply([
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: RESTRICTED_NS, labels: { 'operation-policy.deckhouse.io/restricted-enabled': 'true' } },
+        },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SIGNED_NS } },
+        ...examples,
+      ]);
+      return true;
     },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SIGNED_NS } },
-    ...examples,
-  ]);
+    120000,
+    2000,
+  );
 });
 
 afterAll(() => {
