@@ -146,7 +146,8 @@ export function metricsReaderToken(): string {
 export async function httpGet(url: string, token?: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, {
     headers: token ? { Authorization: `Bearer ${token}` } : {},
-    signal: AbortSignal.timeout(10000),
+    // Each answer waits on a TokenReview and a SubjectAccessReview: slow on two loaded cores.
+    signal: AbortSignal.timeout(30000),
   });
   return { status: res.status, body: await res.text() };
 }
