@@ -52,6 +52,23 @@ conformance: build
 bench: build
 	node dist/bench/compile-bench.js
 
+## bench-admission: what the constraints cost per admission review (gator bench; restricted, baseline and the DVP
+## documentation's policies; Rego and CEL). Flags after --: --compare DIR (another set, same objects, interleaved),
+## --rounds N, --iterations N, --engine rego|cel, --scenario NAME, --profile, --scale 1,400,2400 (one privileged Pod
+## of N containers)
+ifeq (bench-admission,$(firstword $(MAKECMDGOALS)))
+BENCH_ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_ARGS):;@:)
+endif
+bench-admission: build
+	node dist/bench/admission-bench.js $(BENCH_ARGS)
+
+## bench-converge: the operator brings N + N policies to Ready on a fresh local control plane, against 8 parallel
+## `kubectl apply --server-side` of the same objects on another (BENCH_ARGS='--policies 50 --idle 30' for a quick run)
+bench-converge: setup
+	tsc -p tsconfig.harness.json
+	node dist/bench/converge-bench.js $(BENCH_ARGS)
+
 ## bench-validate: validation times of hostile policies (the worst the caps allow)
 bench-validate: build
 	node dist/bench/validate-bench.js

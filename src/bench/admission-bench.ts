@@ -6,7 +6,7 @@
 // and p99, under the Rego engine and under CEL. `--scale` reviews one privileged Pod of N containers (ms per container).
 // Prints figures; asserts nothing.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ interface Options {
   scale: number[];
   scenarios: string[];
   profile: boolean;
+  dump?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -49,6 +50,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--scale') o.scale = next().split(',').map(Number);
     else if (a === '--scenario') o.scenarios = next().split(',');
     else if (a === '--profile') o.profile = true;
+    else if (a === '--dump') o.dump = resolve(process.env.INIT_CWD ?? process.cwd(), next());
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -252,6 +254,24 @@ function main(): void {
   const o = parseArgs(process.argv.slice(2));
   const peer = o.compare ? readSet(o.compare) : undefined;
   const scenarios = o.scenarios.length > 0 ? SCENARIOS.filter((s) => o.scenarios.includes(s.name)) : SCENARIOS;
+  if (o.dump) {
+    // The sets as gator bench reads them (DIR/<scenario>-<engine>-<set>/set.yaml), for profiling by hand.
+    for (const scenario of scenarios) {
+      const objects = [namespaceObject(scenario.namespace), ...benchWorkloads(scenario.namespace.name)];
+      for (const engine of o.engines) {
+        const sets = [{ label: 'gatewright', docs: oursFor(scenario, engine) }];
+        if (peer && scenario.name === 'restricted')
+          sets.push({ label: 'other', docs: forNamespace(peer, scenario.namespace) });
+        for (const s of sets) {
+          const dir = join(o.dump, `${scenario.name}-${engine}-${s.label}`);
+          mkdirSync(dir, { recursive: true });
+          writeSet(dir, [...s.docs, ...objects]);
+          console.log(dir);
+        }
+      }
+    }
+    return;
+  }
   console.log(
     `gator bench, ${o.iterations} iterations x ${o.rounds} interleaved rounds (median of rounds), ` +
       `${benchWorkloads('x').length} objects + their namespace${peer ? `; other set: ${o.compare}` : ''}`,

@@ -36,6 +36,10 @@ const IDLE_SECONDS = flag('idle', 120);
 const MAX_IN_FLIGHT = flag('max-in-flight', 8);
 const TIMEOUT_MS = flag('timeout', 3600) * 1000;
 const LEASE_SECONDS = flag('lease-duration', 60);
+const OPERATOR_LOG_LEVEL = (() => {
+  const i = process.argv.indexOf('--operator-log-level');
+  return i >= 0 ? (process.argv[i + 1] ?? 'info') : 'info';
+})();
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -43,7 +47,47 @@ interface ControlPlane {
   stop(): Promise<void>;
 }
 interface Harness {
-  startControlPlane(opts: { log?: (m: string) => void }): Promise<ControlPlane>;
+  startControlPlane(opts: { log?: (m: string) => void; apiServerArgs?: string[] }): Promise<ControlPlane>;
+}
+
+/**
+ * kube-apiserver's audit log, one line per finished request (Metadata level): who sent what, on the server's side.
+ * Its /metrics has no client label, so requests by client are counted from here.
+ */
+function auditArgs(): { args: string[]; logPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gatewright-audit-'));
+  const policy = join(dir, 'policy.yaml');
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived', 'ResponseStarted'],
+      rules: [{ level: 'Metadata' }],
+    }),
+  );
+  const logPath = join(dir, 'audit.log');
+  return { args: [`--audit-policy-file=${policy}`, `--audit-log-path=${logPath}`, '--audit-log-maxsize=0'], logPath };
+}
+
+/** Requests the audit log saw received in [from, to), by verb and client (user, and the user agent's program). */
+function auditCounts(logPath: string, from: number, to: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+    if (!line) continue;
+    let e: { verb?: string; user?: { username?: string }; userAgent?: string; requestReceivedTimestamp?: string };
+    try {
+      e = JSON.parse(line) as typeof e;
+    } catch {
+      continue;
+    }
+    const at = Date.parse(e.requestReceivedTimestamp ?? '');
+    if (!(at >= from && at < to)) continue;
+    const agent = (e.userAgent ?? '?').split(/[/ ]/)[0];
+    const key = `${e.verb ?? '?'} by ${e.user?.username ?? '?'} (${agent})`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 const log = (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -129,14 +173,9 @@ function rssMb(pid: number): number {
 }
 
 async function setUpCluster(plane: ControlPlane, http: KubeHttp): Promise<void> {
-  await kubectl(plane.kubeconfigPath, ['apply', '--server-side', '-f', join(root, 'crds')]);
-  await kubectl(plane.kubeconfigPath, [
-    'wait',
-    '--for=condition=Established',
-    '--timeout=120s',
-    '-f',
-    join(root, 'crds'),
-  ]);
+  // crds/ is also a kustomize base (its kustomization.yaml is not an object to apply).
+  await kubectl(plane.kubeconfigPath, ['apply', '--server-side', '-k', join(root, 'crds')]);
+  await kubectl(plane.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
   const namespaces = [{ name: 'gatewright-system', labels: {} }, ...benchNamespaces(NAMESPACES)];
   await Promise.all(
     namespaces.map((ns) =>
@@ -190,7 +229,8 @@ function watchReady(kc: KubeConfig, t0: () => number): ReadyWatch {
 
 async function operatorRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
   log('gatewright: starting a fresh control plane');
-  const plane = await harness.startControlPlane({});
+  const audit = auditArgs();
+  const plane = await harness.startControlPlane({ apiServerArgs: audit.args });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);
@@ -219,6 +259,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
         // benchmark measures convergence, not Lease loss (which ends the process by design).
         '--lease-duration',
         String(LEASE_SECONDS),
+        '--log-level',
+        OPERATOR_LOG_LEVEL,
       ],
       { env: { ...process.env, KUBECONFIG: plane.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -296,12 +338,28 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
         (a, m) => a + Number(m[1]),
         0,
       );
+    // What the watch caches passed on to the controller, by resource and event type (the operator's own count).
+    const watchEvents = async () => {
+      const counts = new Map<string, number>();
+      for (const m of (await opsGet('/metrics')).text.matchAll(
+        /^gatewright_watch_events_total\{resource="([^"]*)",type="([^"]*)"\} (\d+)/gm,
+      ))
+        counts.set(`${m[2]} ${(m[1] ?? '').split('/').pop()}`, Number(m[3]));
+      return counts;
+    };
     const idleBefore = await requestCounts(http);
     const opWritesBefore = await writesMetric();
+    const eventsBefore = await watchEvents();
     const idleReconciles = reconcileSeconds.length;
+    const idleFrom = Date.now();
     await sleep(IDLE_SECONDS * 1000);
+    const idleTo = Date.now();
     const idle = diff(await requestCounts(http), idleBefore);
     const opWritesIdle = (await writesMetric()) - opWritesBefore;
+    const idleEvents = diff(await watchEvents(), eventsBefore);
+    // The audit log is written as requests finish: give the last ones a moment.
+    await sleep(1000);
+    const idleByClient = auditCounts(audit.logPath, idleFrom, idleTo);
     const rssAfterIdle = rssMb(operator.pid as number);
     await ready.stop();
 
@@ -325,6 +383,22 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     printCounts(`API requests while idle (all clients)`, idle);
     const lists = [...idle].filter(([k]) => k.startsWith('LIST ')).map(([k, n]) => `${k.slice(5)} ${n}`);
     console.log(`    LISTs while idle, by resource: ${lists.join(', ') || 'none'}`);
+    console.log(
+      `    requests while idle by verb and client (API server audit log): ${
+        [...idleByClient]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k} ${n}`)
+          .join('; ') || 'none'
+      }`,
+    );
+    console.log(
+      `    changes the operator's watch caches passed on while idle: ${
+        [...idleEvents]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ') || 'none'
+      }`,
+    );
     console.log(`  operator log: ${logFile}`);
     (globalThis as { convergeResult?: number }).convergeResult = converged ? allReady : undefined;
   } finally {
@@ -336,7 +410,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
 
 async function baselineRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
   log('baseline: starting a fresh control plane');
-  const plane = await harness.startControlPlane({});
+  // The same audit log as the operator's run, so that both API servers carry the same load.
+  const plane = await harness.startControlPlane({ apiServerArgs: auditArgs().args });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // gatewright command line: one entry point, one subcommand per job.
 import { Command } from 'commander';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTemplates } from '../library/build.js';
@@ -11,6 +11,7 @@ import { withFieldReference } from '../api/field-reference.js';
 import { runValidate } from './validate.js';
 import { runRender } from './render.js';
 import { loadLibrary } from '../library/load.js';
+import { parseSealingKeys } from '../provider/sealed-credentials.js';
 
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,6 +21,14 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
   throw err;
 });
+
+/** The credentials key file (or a mounted Secret's `key` item), checked now so a bad key stops the start. */
+function readCredentialsKey(path: string): string {
+  const file = statSync(path).isDirectory() ? join(path, 'key') : path;
+  const text = readFileSync(file, 'utf8');
+  parseSealingKeys(text);
+  return text;
+}
 
 const program = new Command('gatewright')
   .description(
@@ -86,6 +95,10 @@ program
     '--image-signature-provider-ca <file>',
     "PEM CA of the provider's serving certificate (the Provider caBundle)",
   )
+  .option(
+    '--image-signature-credentials-key <file>',
+    "key file shared with the provider (its --credentials-key): policies' inline dockerCfg are sealed with it into the constraints instead of being ignored",
+  )
   .option('--metrics-auth', 'serve /metrics only to bearer tokens authorized for get /metrics (TokenReview + SAR)')
   .option(
     '--protect-allow-groups <groups>',
@@ -101,6 +114,7 @@ program
       webhookKey: string;
       imageSignatureProviderUrl?: string;
       imageSignatureProviderCa?: string;
+      imageSignatureCredentialsKey?: string;
       metricsAuth?: boolean;
       protectAllowGroups: string;
       protect: boolean;
@@ -151,6 +165,9 @@ program
               imageSignatureProvider: {
                 url: opts.imageSignatureProviderUrl,
                 caPem: opts.imageSignatureProviderCa ? readFileSync(opts.imageSignatureProviderCa, 'utf8') : '',
+                ...(opts.imageSignatureCredentialsKey
+                  ? { credentialsKey: readCredentialsKey(opts.imageSignatureCredentialsKey) }
+                  : {}),
               },
             }
           : {}),
@@ -172,6 +189,10 @@ program
     '--docker-config <path>',
     'registry credentials: a dockerconfigjson file, or the folder a kubernetes.io/dockerconfigjson Secret is mounted at',
   )
+  .option(
+    '--credentials-key <path>',
+    "the key file shared with the operator (--image-signature-credentials-key there), or the folder of a Secret with a 'key' item: opens policies' sealed dockerCfg",
+  )
   .option('--registry-ca <file>', 'extra CA certificates (PEM) trusted for every registry')
   .option('--plain-http <host...>', 'registry hosts spoken to over plain HTTP (loopback test registries only)', [])
   .option(
@@ -180,9 +201,17 @@ program
     '1500',
   )
   .option('--cache-ttl <seconds>', 'reuse a verdict on the same digest and keys for this long', '300')
+  .option('--reload-interval <seconds>', 'check the TLS files for a rotated certificate this often', '10')
+  .option(
+    '--health-port <port>',
+    'also serve /healthz and /readyz over plain HTTP on this port (kubelet probes; with --client-ca the HTTPS port requires a client certificate)',
+  )
   .option('--log-level <level>', 'error, warn, info or debug', 'info')
   .action(
     async (opts: {
+      credentialsKey?: string;
+      reloadInterval: string;
+      healthPort?: string;
       tlsCert: string;
       tlsKey: string;
       clientCa?: string;
@@ -204,9 +233,12 @@ program
         ...(opts.clientCa ? { clientCa: opts.clientCa } : {}),
         ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
         ...(opts.registryCa ? { registryCa: opts.registryCa } : {}),
+        ...(opts.credentialsKey ? { credentialsKey: opts.credentialsKey } : {}),
         plainHttp: opts.plainHttp,
         deadlineMs: Number(opts.deadline),
         cacheTtlSeconds: Number(opts.cacheTtl),
+        reloadSeconds: Number(opts.reloadInterval),
+        ...(opts.healthPort !== undefined ? { healthPort: Number(opts.healthPort) } : {}),
         logLevel: opts.logLevel,
       });
     },

@@ -248,7 +248,7 @@ export function compilePolicyDoc(
   }
   const planned =
     ownerKind === 'SecurityPolicy'
-      ? planSecurityChecks((policy as SecurityPolicy).spec.policies)
+      ? planSecurityChecks((policy as SecurityPolicy).spec.policies, imageSignatureProvider)
       : planOperationChecks((policy as OperationPolicy).spec.policies);
   const unsupported =
     ownerKind === 'SecurityPolicy'

@@ -4,7 +4,7 @@
 import type { SecurityPolicies } from '../api/types.js';
 import { SECURITY_FIELDS } from '../fields/index.js';
 import type { MatchKind } from './match.js';
-import { imageSignatureGaps, type ImageSignatureProvider } from './image-signatures.js';
+import { imageSignatureGaps, withSealedCredentials, type ImageSignatureProvider } from './image-signatures.js';
 
 /** A check before it is a constraint: which template, which parameters, which kinds it matches. */
 export interface PlannedCheck {
@@ -45,9 +45,11 @@ export function unsupportedSecurityFields(
   p: SecurityPolicies,
   provider?: ImageSignatureProvider,
 ): { field: string; reason: string }[] {
-  return imageSignatureGaps(p, provider !== undefined);
+  return imageSignatureGaps(p, provider !== undefined, provider?.credentialsKey !== undefined);
 }
 
-export function planSecurityChecks(p: SecurityPolicies): PlannedCheck[] {
-  return SECURITY_RULES.map((rule) => rule(p)).filter((c): c is PlannedCheck => c !== undefined);
+export function planSecurityChecks(p: SecurityPolicies, provider?: ImageSignatureProvider): PlannedCheck[] {
+  return SECURITY_RULES.map((rule) => rule(p))
+    .filter((c): c is PlannedCheck => c !== undefined)
+    .map((c) => withSealedCredentials(c, p, provider));
 }

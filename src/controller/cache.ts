@@ -128,12 +128,21 @@ export function gatekeeperStatus(status: Record<string, unknown>): Record<string
   };
 }
 
+/** One change a cache passed on: which resource, what happened, to which object. */
+export interface CacheChange {
+  resource: string;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNCED';
+  name?: string;
+  /** A MODIFIED event that changed only the kept status (Gatekeeper's reports, or a status write echoing back). */
+  statusOnly?: boolean;
+}
+
 export interface ClusterCacheOptions {
   kc: KubeConfig;
   log: Logger;
   metrics?: OperatorMetrics;
-  /** Told about every change a cache sees (and once when a cache first syncs). */
-  onChange: () => void;
+  /** Told about every change a cache sees (and once, with type SYNCED, when a cache first syncs). */
+  onChange: (change: CacheChange) => void;
 }
 
 /** The running watchers, built from the reconciler's declaration; `follow()` adds and removes them as it changes. */
@@ -152,7 +161,17 @@ export class ClusterCache implements CacheReader {
         path: resourcePath(spec.apiVersion, spec.kind),
         ...(spec.labelSelector ? { labelSelector: spec.labelSelector } : {}),
         transform: (o) => strip(spec, o),
-        onEvent: () => this.opts.onChange(),
+        onEvent: (type, obj, before) => {
+          const statusOnly = type === 'MODIFIED' && before !== undefined && sameButStatus(before, obj);
+          if (statusOnly && this.opts.log.isDebugEnabled())
+            this.opts.log.debug('status changed', {
+              resource: key,
+              name: obj.metadata.name,
+              before: before.status,
+              after: obj.status,
+            });
+          this.changed({ resource: key, type, name: obj.metadata.name, ...(statusOnly ? { statusOnly } : {}) });
+        },
         logger: this.opts.log,
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         // A constraint kind is served seconds after its template: look again soon rather than after 30 s.
@@ -160,13 +179,21 @@ export class ClusterCache implements CacheReader {
       });
       this.watchers.set(key, { spec, watcher });
       watcher.start();
-      void watcher.waitForSync().then(() => this.opts.onChange());
+      void watcher.waitForSync().then(() => this.changed({ resource: key, type: 'SYNCED' }));
     }
     for (const [key, { watcher }] of this.watchers) {
       if (wanted.has(key)) continue;
       this.watchers.delete(key);
       void watcher.stop();
     }
+  }
+
+  private changed(change: CacheChange): void {
+    this.opts.metrics?.watchEvents.inc({
+      resource: change.resource,
+      type: change.statusOnly ? 'MODIFIED_STATUS' : change.type,
+    });
+    this.opts.onChange(change);
   }
 
   list(resource: { apiVersion: string; kind: string }): ObservedObject[] | undefined {
@@ -198,6 +225,13 @@ export class ClusterCache implements CacheReader {
     await Promise.all([...this.watchers.values()].map(({ watcher }) => watcher.stop()));
     this.watchers.clear();
   }
+}
+
+/** Equal but for status and resourceVersion (stripped objects: small, and in the same key order). */
+export function sameButStatus(a: ObservedObject, b: ObservedObject): boolean {
+  const rest = (o: ObservedObject) =>
+    JSON.stringify({ ...o, status: undefined, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return rest(a) === rest(b);
 }
 
 /** A cache filled by hand: for unit tests of the reconciler, and anywhere a pass runs on known objects. */

@@ -36,6 +36,7 @@ export class OperatorMetrics {
   /** Write requests this process sent to the API server: the idle test expects none after convergence. */
   readonly apiWriteRequests: Counter<'verb' | 'kind'>;
   /** Watches that ended with an error or 410 Gone and were restarted (a normal server-side close is not counted). */
+  readonly watchEvents: Counter<'resource' | 'type'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   /**
    * The backlog the one work-queue key stands for, as the last pass saw it: objects still to apply (deferred to the
@@ -113,6 +114,12 @@ export class OperatorMetrics {
       name: `${METRIC_PREFIX}watch_restarts_total`,
       help: 'Watches restarted after an error (reason error) or a 410 Gone (reason gone), by resource path',
       labelNames: ['resource', 'reason'],
+      registers,
+    });
+    this.watchEvents = new Counter({
+      name: `${METRIC_PREFIX}watch_events_total`,
+      help: 'Changes the watch caches passed on to the controller (events that changed nothing it reads are not counted), by resource and type',
+      labelNames: ['resource', 'type'],
       registers,
     });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -41,6 +41,8 @@ export interface RunOptions {
 }
 
 const KEY = 'cluster';
+/** How long status reports (Gatekeeper's) are gathered before they wake a pass. */
+export const STATUS_COALESCE_MS = 500;
 const CONTROLLER = 'policy';
 
 const WRITE_VERBS: Record<string, WriteVerb> = {
@@ -78,7 +80,25 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const enqueue = () => {
     if (leading && cache.synced()) queue.add(KEY);
   };
-  const cache: ClusterCache = new ClusterCache({ kc, log, metrics, onChange: () => enqueue() });
+  const enqueueSoon = () => {
+    if (leading && cache.synced()) queue.addAfter(KEY, STATUS_COALESCE_MS);
+  };
+  // What woke the next pass, by resource and event type: logged with the pass (an idle operator should see nothing).
+  let triggers = new Map<string, number>();
+  const cache: ClusterCache = new ClusterCache({
+    kc,
+    log,
+    metrics,
+    onChange: (change) => {
+      const key = `${change.statusOnly ? 'MODIFIED_STATUS' : change.type} ${change.resource}`;
+      triggers.set(key, (triggers.get(key) ?? 0) + 1);
+      // Gatekeeper reports on each constraint one at a time (enforcement, then every audit's totals): each report
+      // alone would cost a whole pass over every policy, several a second with thousands of constraints. Reports
+      // are gathered for a moment into one pass; a change to an input or to an object's spec still wakes one at once.
+      if (change.statusOnly) enqueueSoon();
+      else enqueue();
+    },
+  });
   const reconciler = new Reconciler({
     ...(protection ? { operatorIdentity: protection } : {}),
     client,
@@ -108,11 +128,13 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     hooks: metrics.workQueueHooks('policy', CONTROLLER),
     handler: async () => {
       const started = process.hrtime.bigint();
+      const woken = Object.fromEntries(triggers);
+      triggers = new Map();
       const outcome = await reconciler.reconcile();
       cache.follow(reconciler.watches());
       firstReconcileDone = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      log.info('reconciled', { ...outcome, seconds });
+      log.info('reconciled', { ...outcome, seconds, triggers: woken });
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     },
     onError: (_key, err, retryInMs) => log.error('reconcile failed', { error: String(err), retryInMs }),

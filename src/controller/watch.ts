@@ -22,7 +22,7 @@ export interface ResourceWatcherOptions<T extends KubernetesObject> {
    * Told about every change the cache sees, after the cache is updated. Runs synchronously inside the stream
    * handler: enqueue a key and return. A throw is logged and does not stop the watch.
    */
-  onEvent(type: WatchEventType, obj: T): void;
+  onEvent(type: WatchEventType, obj: T, before?: T): void;
   logger?: Logger;
   metrics?: OperatorMetrics;
   /** First delay after a failure; doubles per failure. Default 1 s. */
@@ -230,7 +230,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         before.metadata?.resourceVersion !== obj.metadata?.resourceVersion &&
         !(this.opts.transform !== undefined && sameContent(before, obj))
       )
-        this.emit('MODIFIED', obj);
+        this.emit('MODIFIED', obj, before);
     }
     this.resourceVersionSeen = resourceVersion;
     this.lastError = undefined;
@@ -320,7 +320,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         const kept = this.transform(obj as T);
         this.cache.set(key, kept);
         if (before !== undefined && this.opts.transform !== undefined && sameContent(before, kept)) return 'delivered';
-        this.emit(before === undefined ? 'ADDED' : 'MODIFIED', kept);
+        this.emit(before === undefined ? 'ADDED' : 'MODIFIED', kept, before);
         return 'delivered';
       }
       case 'DELETED':
@@ -333,9 +333,9 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     }
   }
 
-  private emit(type: WatchEventType, obj: T): void {
+  private emit(type: WatchEventType, obj: T, before?: T): void {
     try {
-      this.opts.onEvent(type, obj);
+      this.opts.onEvent(type, obj, before);
     } catch (err) {
       this.log.error('Watch event handler failed', { err, type, name: obj.metadata?.name });
     }

@@ -84,8 +84,9 @@ export function parsePayload(bytes: Buffer): SimpleSigningPayload {
   return { dockerReference, manifestDigest, type: critical.type };
 }
 
-/** Why an image is refused; `registry` is the only one that says nothing about the image itself. */
-export type Refusal = 'unsigned' | 'wrong-key' | 'digest-mismatch' | 'reference-mismatch' | 'malformed' | 'registry';
+/** Why an image is refused; `registry` and `credentials` say nothing about the image itself. */
+export type Refusal =
+  'unsigned' | 'wrong-key' | 'digest-mismatch' | 'reference-mismatch' | 'malformed' | 'registry' | 'credentials';
 
 export type Verdict =
   | { verified: true; digest: string; keyId: string; keyType: string }

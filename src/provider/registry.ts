@@ -24,6 +24,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Extra PEM CA certificates for this registry. */
   ca?: string[];
+  /** Credentials of this request (a policy entry's dockerCfg), used before the client's own for their hosts. */
+  credentials?: ReadonlyMap<string, Credentials>;
 }
 
 export interface Manifest {
@@ -113,7 +115,9 @@ export class RegistryClient {
   ): Promise<HttpResponse> {
     const scheme = this.opts.plainHttp?.has(repo.registry) ? 'http' : 'https';
     const url = `${scheme}://${apiHost(repo.registry)}/v2/${repo.repository}/${path}`;
-    const tokenKey = `${repo.registry}/${repo.repository}`;
+    const creds = this.credentialsFor(repo, opts);
+    // A token or Basic header is reused only with the credentials that obtained it.
+    const tokenKey = `${repo.registry}/${repo.repository}|${creds ? fingerprint(creds) : 'anonymous'}`;
     const cached = this.tokens.get(tokenKey);
     const baseHeaders = { Accept: accept, 'User-Agent': this.opts.userAgent ?? 'gatewright-provider' };
     const send = (authorization?: string) =>
@@ -127,28 +131,28 @@ export class RegistryClient {
     if (res.status !== 401) return res;
     const challenge = header(res, 'www-authenticate');
     if (!challenge) throw new RegistryError(`${repo.registry} answered 401 without an authentication challenge`);
-    const authorization = await this.authorize(repo, parseChallenge(challenge), opts);
+    const authorization = await this.authorize(repo, parseChallenge(challenge), creds, opts);
     res = await send(authorization.header);
     if (res.status === 401 || res.status === 403) {
       this.tokens.delete(tokenKey);
       throw new RegistryError(
-        `${repo.registry} refused access to ${repo.repository} (${res.status})${this.credentialsFor(repo) ? '' : ': no credentials are configured for this registry'}`,
+        `${repo.registry} refused access to ${repo.repository} (${res.status}) ${describeCredentials(creds, opts)}`,
       );
     }
     this.tokens.set(tokenKey, authorization);
     return res;
   }
 
-  private credentialsFor(repo: Repo): Credentials | undefined {
-    return this.opts.credentials?.(repo.registry);
+  private credentialsFor(repo: Repo, opts: RequestOptions): Credentials | undefined {
+    return opts.credentials?.get(repo.registry) ?? this.opts.credentials?.(repo.registry);
   }
 
   private async authorize(
     repo: Repo,
     challenge: { scheme: string; params: Record<string, string> },
+    creds: Credentials | undefined,
     opts: RequestOptions,
   ): Promise<CachedToken> {
-    const creds = this.credentialsFor(repo);
     const basic = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` : undefined;
     if (challenge.scheme === 'basic') {
       if (!basic)
@@ -173,7 +177,7 @@ export class RegistryClient {
     });
     if (res.status !== 200)
       throw new RegistryError(
-        `the token service of ${repo.registry} answered ${res.status}${basic ? '' : ' (no credentials are configured for this registry)'}`,
+        `the token service of ${repo.registry} answered ${res.status} ${describeCredentials(creds, opts)}`,
       );
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
@@ -200,6 +204,18 @@ export class RegistryClient {
     }
     return new RegistryError(`${repo.registry} answered ${res.status} for ${repo.repository} ${what}${detail}`);
   }
+}
+
+const fingerprint = (c: Credentials): string =>
+  createHash('sha256').update(`${c.username}\n${c.password}`).digest('hex').slice(0, 16);
+
+/** Which credentials were refused, without showing them. */
+function describeCredentials(creds: Credentials | undefined, opts: RequestOptions): string {
+  if (!creds) return '(no credentials are configured for this registry)';
+  const source = [...(opts.credentials?.values() ?? [])].includes(creds)
+    ? "the policy's dockerCfg"
+    : "the provider's --docker-config";
+  return `(credentials of user "${creds.username}" from ${source}: wrong user name or password, or no pull access)`;
 }
 
 function header(res: HttpResponse, name: string): string | undefined {

@@ -4,6 +4,7 @@
 // a key whose verification has not finished in time gets an error item (fail closed), never silence. Gatekeeper only
 // talks HTTPS to providers; with --client-ca the provider also requires Gatekeeper's client certificate.
 import { createServer, type Server } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
@@ -53,8 +54,9 @@ export async function answer(
 ): Promise<ProviderResponse> {
   const signal = AbortSignal.timeout(deadlineMs);
   const unique = [...new Set(keys)];
-  const items = await Promise.all(
-    unique.map(async (key): Promise<ProviderItem> => {
+  type Answer = ProviderItem & { transient?: { image: string } };
+  const answers = await Promise.all(
+    unique.map(async (key): Promise<Answer> => {
       let request;
       try {
         request = parseRequestKey(key);
@@ -63,17 +65,18 @@ export async function answer(
         throw err;
       }
       const started = performance.now();
-      const late = new Promise<ProviderItem>((resolve) =>
+      const late = new Promise<Answer>((resolve) =>
         setTimeout(
           () =>
             resolve({
               key,
               error: `registry error: verification of ${request.image} did not finish within ${deadlineMs} ms`,
+              transient: { image: request.image },
             }),
           deadlineMs + 50,
         ).unref(),
       );
-      const work = verifier.verify(request, signal).then(({ verdict, cached }): ProviderItem => {
+      const work = verifier.verify(request, signal).then(({ verdict, cached }): Answer => {
         log?.info('verified', {
           image: request.image,
           verified: verdict.verified,
@@ -83,14 +86,28 @@ export async function answer(
           cached,
           ms: Math.round((performance.now() - started) * 10) / 10,
         });
-        return verdict.verified
-          ? { key, value: { verified: true, digest: verdict.digest, key: verdict.keyId } }
-          : { key, error: verdict.reason };
+        if (verdict.verified) return { key, value: { verified: true, digest: verdict.digest, key: verdict.keyId } };
+        return {
+          key,
+          error: verdict.reason,
+          ...(verdict.refusal === 'registry' ? { transient: { image: request.image } } : {}),
+        };
       });
       return Promise.race([work, late]);
     }),
   );
-  return respond(items);
+  // Gatekeeper keeps every item it receives, errors too, for its response-cache TTL (3 min by default; frameworks
+  // drivers/rego/builtin.go), so a registry that was down for a second would keep denying for minutes. A failure that
+  // says nothing about the image is therefore answered as a system error, which Gatekeeper does not keep: the
+  // template denies the keys without an item with it (fail closed), and the next admission asks again.
+  const items = answers.filter((a) => !a.transient).map(({ key, value, error }) => ({ key, value, error }));
+  const transient = answers.filter((a) => a.transient);
+  if (transient.length === 0) return respond(items);
+  const systemError =
+    transient.length === 1
+      ? (transient[0]?.error ?? '')
+      : `registry errors: ${transient.map((a) => `${a.transient?.image}: ${(a.error ?? '').replace(/^registry error: /, '')}`).join('; ')}`;
+  return respond(items, systemError);
 }
 
 export interface ProviderServerOptions {
@@ -126,6 +143,18 @@ export class ProviderServer {
       server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     return (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * New serving certificate, key and client CA for the next handshakes (a rotated Secret); connections already open
+   * keep theirs. Throws, changing nothing, when they do not make a TLS context (a key that does not match the cert).
+   */
+  reload(tls: { cert: string; key: string; clientCa?: string }): void {
+    const context = { cert: tls.cert, key: tls.key, ...(tls.clientCa ? { ca: tls.clientCa } : {}) };
+    createSecureContext(context);
+    if (Boolean(tls.clientCa) !== Boolean(this.opts.clientCa))
+      throw new Error('a client CA cannot be added or removed while serving; restart the provider');
+    this.server?.setSecureContext(context);
   }
 
   async stop(): Promise<void> {

@@ -11,7 +11,9 @@ import {
 } from './cosign.js';
 import { KeyError, parsePublicKey, type TrustedKey } from './keys.js';
 import { parseImageReference, ReferenceError, repositoryName, type ImageReference } from './reference.js';
-import type { RegistryClient } from './registry.js';
+import type { Credentials, RegistryClient } from './registry.js';
+import { parseDockerConfig } from './docker-config.js';
+import { open, SealError, type SealingKey } from './sealed-credentials.js';
 
 /** What the Rego template sends as one external-data key (JSON), so the provider needs no state of its own. */
 export interface VerificationRequest {
@@ -20,6 +22,8 @@ export interface VerificationRequest {
   publicKeys: string[];
   /** Extra PEM CA certificates for the registry (the entry's `ca`). */
   ca?: string;
+  /** The entry's `dockerCfg`, sealed by the operator (sealed-credentials.ts). */
+  credentials?: string;
 }
 
 export class RequestError extends Error {}
@@ -37,7 +41,14 @@ export function parseRequestKey(key: string): VerificationRequest {
   if (!Array.isArray(r.publicKeys) || r.publicKeys.length === 0 || !r.publicKeys.every((k) => typeof k === 'string'))
     throw new RequestError('the key has no "publicKeys" list of PEM strings');
   if (r.ca !== undefined && typeof r.ca !== 'string') throw new RequestError('the key has a "ca" that is not a string');
-  return { image: r.image, publicKeys: r.publicKeys, ...(r.ca ? { ca: r.ca } : {}) };
+  if (r.credentials !== undefined && typeof r.credentials !== 'string')
+    throw new RequestError('the key has "credentials" that are not a string');
+  return {
+    image: r.image,
+    publicKeys: r.publicKeys,
+    ...(r.ca ? { ca: r.ca } : {}),
+    ...(r.credentials ? { credentials: r.credentials } : {}),
+  };
 }
 
 export interface VerifierOptions {
@@ -53,6 +64,8 @@ export interface VerifierOptions {
   cacheSize?: number;
   /** CA certificates trusted for every registry (the provider's --registry-ca), in addition to a request's `ca`. */
   ca?: string[];
+  /** The keys that open a request's sealed `credentials` (the provider's --credentials-key; read when needed). */
+  sealingKeys?: () => SealingKey[];
   now?: () => number;
 }
 
@@ -90,7 +103,19 @@ export class Verifier {
     }
     if (keys.length === 0) return refused('malformed', `no usable public key: ${keyErrors.join('; ')}`);
     const ca = [...(this.opts.ca ?? []), ...splitPems(request.ca ?? '')];
-    const reqOpts = { ...(signal ? { signal } : {}), ...(ca.length > 0 ? { ca } : {}) };
+    let credentials: Map<string, Credentials> | undefined;
+    if (request.credentials) {
+      try {
+        credentials = this.openCredentials(request.credentials);
+      } catch (err) {
+        return refused('credentials', `credentials error: ${(err as Error).message}`);
+      }
+    }
+    const reqOpts = {
+      ...(signal ? { signal } : {}),
+      ...(ca.length > 0 ? { ca } : {}),
+      ...(credentials ? { credentials } : {}),
+    };
 
     try {
       let digest = image.digest;
@@ -100,10 +125,11 @@ export class Verifier {
         if (!manifest) return refused('registry', `registry error: ${repositoryName(image)}:${tag} not found`);
         digest = manifest.digest;
       }
+      // The credentials are part of the key: a verdict read with one entry's login is not lent to another's.
       const cacheKey = `${repositoryName(image)}@${digest}|${keys
         .map((k) => k.id)
         .sort()
-        .join(',')}`;
+        .join(',')}|${request.credentials ?? ''}`;
       const hit = this.cache.get(cacheKey);
       if (hit && hit.expiresAt > this.now()) return { verdict: hit.verdict, cached: true };
 
@@ -120,7 +146,7 @@ export class Verifier {
     image: ImageReference,
     digest: string,
     keys: TrustedKey[],
-    reqOpts: { signal?: AbortSignal; ca?: string[] },
+    reqOpts: { signal?: AbortSignal; ca?: string[]; credentials?: ReadonlyMap<string, Credentials> },
   ): Promise<Verdict> {
     const sigTag = signatureTag(digest);
     const manifest = await this.opts.registry.manifest(image, sigTag, reqOpts);
@@ -138,6 +164,15 @@ export class Verifier {
       })),
     );
     return evaluateSignatures(image, digest, signatures, keys);
+  }
+
+  private openCredentials(sealed: string): Map<string, Credentials> {
+    const keys = this.opts.sealingKeys?.() ?? [];
+    if (keys.length === 0)
+      throw new SealError(
+        "the policy's dockerCfg was sealed by the operator, but this provider has no --credentials-key to open it",
+      );
+    return parseDockerConfig(open(keys, sealed));
   }
 
   private trustedKey(pem: string): TrustedKey | KeyError {
@@ -181,10 +216,9 @@ function describeFailure(err: unknown, image: ImageReference): string {
   if (e?.code === 'ECONNREFUSED') return `${image.registry} refused the connection (is the registry running?)`;
   if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return `cannot resolve ${image.registry}`;
   if (e?.code === 'ECONNRESET') return `${image.registry} closed the connection`;
-  if (
-    typeof e?.code === 'string' &&
-    (e.code.includes('CERT') || e.code.startsWith('ERR_TLS') || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT')
-  )
-    return `TLS with ${image.registry} failed: ${e.message} (is its CA in the policy's "ca" or the provider's --registry-ca?)`;
+  // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED, …)
+  // and Node's (ERR_TLS_CERT_ALTNAME_INVALID); Node's hint about --use-system-ca does not apply to the provider.
+  if (typeof e?.code === 'string' && /CERT|^ERR_TLS|^ERR_SSL|^UNABLE_TO_|SELF_SIGNED/.test(e.code))
+    return `TLS with ${image.registry} failed: ${e.message.replace(/; if the root CA is installed locally.*$/, '')} (is its CA in the policy's "ca" or the provider's --registry-ca?)`;
   return e instanceof Error ? e.message : String(err);
 }

@@ -23,8 +23,9 @@ covers(reference, img) if {
 
 forms(img) := {img, image.parse(img).normalized}
 
-# One check per (container, matching reference); the request key carries the reference's keys and CA, so the
-# provider needs no state of its own and a changed key set is never answered from a stale cache.
+# One check per (container, matching reference); the request key carries the reference's keys, CA and sealed
+# registry credentials, so the provider needs no state of its own and a changed key set is never answered from a
+# stale cache.
 checks contains {"entry": entry, "img": img, "key": key} if {
 	not common.is_delete
 	some entry in common.containers
@@ -32,13 +33,17 @@ checks contains {"entry": entry, "img": img, "key": key} if {
 	img != ""
 	some ref in object.get(input, ["parameters", "references"], [])
 	covers(ref.reference, img)
-	key := json.marshal(object.union({"image": img, "publicKeys": object.get(ref, "publicKeys", [])}, ca_part(ref)))
+	request := {"image": img, "publicKeys": object.get(ref, "publicKeys", [])}
+	key := json.marshal(object.union(request, optional_parts(ref)))
 }
 
-ca_part(ref) := {"ca": ref.ca} if {
-	is_string(ref.ca)
-	ref.ca != ""
-} else := {}
+# The reference's "ca" and "credentials" (its dockerCfg, sealed by the operator for the provider), when set.
+optional_parts(ref) := {name: value |
+	some name in ["ca", "credentials"]
+	value := ref[name]
+	is_string(value)
+	value != ""
+}
 
 keys := [k | some k in {c.key | some c in checks}]
 
@@ -50,16 +55,24 @@ errors := {k: e | some [k, e] in object.get(response, "errors", [])}
 
 system_error := object.get(response, "system_error", "")
 
-# Why a key is not verified; none when the provider confirmed it. Every other outcome refuses (fail closed).
-reason(key) := sprintf("provider error: %s", [system_error]) if {
-	system_error != ""
-} else := errors[key] if {
+# Why a key is not verified; none when the provider confirmed it. Every other outcome refuses (fail closed). A key
+# without an item shares the request's system error: Gatekeeper's own (the provider unreachable) or the provider's
+# for a registry failure, which it sends that way so that Gatekeeper does not cache it.
+reason(key) := errors[key] if {
 	errors[key]
+} else := "the signature provider did not confirm a signature" if {
+	responses[key]
+	responses[key].verified != true
+} else := system_reason if {
+	not responses[key]
+	system_error != ""
 } else := "no answer from the signature provider" if {
 	not responses[key]
-} else := "the signature provider did not confirm a signature" if {
-	responses[key].verified != true
 }
+
+system_reason := system_error if {
+	startswith(system_error, "registry error")
+} else := sprintf("provider error: %s", [system_error])
 
 violation contains {"msg": msg, "details": {"field": field, "actual": c.img, "allowed": "an image signed with one of the policy's public keys"}} if {
 	some c in checks

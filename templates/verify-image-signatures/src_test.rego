@@ -71,6 +71,15 @@ test_key_carries_the_reference_keys_and_ca if {
 	keys == [`{"ca":"CA PEM","image":"registry.example.com/pinned:1.0","publicKeys":["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"]}`] with input as pod([{"name": "a", "image": "registry.example.com/pinned:1.0"}])
 }
 
+test_key_carries_the_sealed_credentials_and_never_an_empty_field if {
+	sealed := {"references": [
+		{"reference": "registry.example.com/private/*", "publicKeys": [key_a], "credentials": "gwsealed.v1.abc.xyz"},
+		{"reference": "registry.example.com/public/*", "publicKeys": [key_a], "ca": "", "credentials": ""},
+	]}
+	keys == [`{"credentials":"gwsealed.v1.abc.xyz","image":"registry.example.com/private/app:1","publicKeys":["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"]}`] with input as object.union(pod([{"name": "a", "image": "registry.example.com/private/app:1"}]), {"parameters": sealed})
+	keys == [`{"image":"registry.example.com/public/app:1","publicKeys":["-----BEGIN PUBLIC KEY-----\nA\n-----END PUBLIC KEY-----"]}`] with input as object.union(pod([{"name": "a", "image": "registry.example.com/public/app:1"}]), {"parameters": sealed})
+}
+
 test_same_image_in_two_containers_sent_once_denied_twice if {
 	inp := pod([{"name": "a", "image": "nginx:1"}, {"name": "b", "image": "nginx:1"}])
 	count(keys) == 1 with input as inp
@@ -89,6 +98,16 @@ test_init_ephemeral_and_workload_templates_checked if {
 	endswith(v.msg, `Deployment ns/d, container "a": spec.template.spec.containers[0].image`)
 	cron := {"kind": "CronJob", "metadata": {"name": "c", "namespace": "ns"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "nginx:1"}]}}}}}}
 	count(violation) == 1 with input as review("CronJob", cron, "CREATE") with external_data as unsigned
+}
+
+# The provider answers a registry failure as a system error (Gatekeeper caches items, not system errors): keys it
+# confirmed stay admitted, the others are denied with the registry's reason, unprefixed.
+registry_down(req) := {"responses": [[k, {"verified": true}] | some k in req.keys; contains(k, "signed")], "errors": [], "status_code": 200, "system_error": "registry error: registry.private.ru refused the connection"}
+
+test_registry_failure_as_system_error_denies_only_unconfirmed_keys if {
+	count(violation) == 0 with input as pod([{"name": "a", "image": "registry.private.ru/labs/application/signed:1"}]) with external_data as registry_down
+	some v in violation with input as pod([{"name": "a", "image": "registry.private.ru/labs/application/other:1"}]) with external_data as registry_down
+	contains(v.msg, "other:1; registry error: registry.private.ru refused the connection; Pod ns/p")
 }
 
 test_provider_down_denies if {

@@ -32,6 +32,8 @@ export interface ControlPlaneOptions {
   gatekeeperLogLevel?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
   /** Extra flags for the Gatekeeper manager. */
   gatekeeperArgs?: string[];
+  /** Extra flags for kube-apiserver (a benchmark's audit log). */
+  apiServerArgs?: string[];
   /** Upper bound for the whole start-up. */
   startTimeoutMs?: number;
   /** Progress messages (default: silent). */
@@ -179,7 +181,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     });
     mark('etcd ready');
 
-    const apiServer = launch('kube-apiserver', tools.kubeApiserver, apiServerArgs(state, pki, stateDir, apiPort));
+    const apiServer = launch('kube-apiserver', tools.kubeApiserver, [
+      ...apiServerArgs(state, pki, stateDir, apiPort),
+      ...(opts.apiServerArgs ?? []),
+    ]);
     const adminTls: TlsClientOptions = {
       ca: readFileSync(pki.ca.cert),
       cert: readFileSync(pki.admin.cert),

@@ -3,6 +3,7 @@
 // dist/cli/main.js provider`, the operator image's entry point), and crane and cosign (built from their Go modules)
 // pointed at the registry. Nothing is faked; everything listens on 127.0.0.1 and lives in one folder.
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -10,8 +11,28 @@ import { ManagedProcess } from './process.js';
 import { binDir, repoRoot } from './paths.js';
 import { freePorts } from './ports.js';
 
+export interface ImageSignatureStackOptions {
+  /**
+   * The registry requires a login (distribution's htpasswd auth, Basic), with a random password; crane and cosign
+   * log in with it (`crane auth login`).
+   */
+  htpasswd?: boolean;
+  /** The registry's certificate comes from a CA of its own that the provider is not told about (`--registry-ca`). */
+  separateRegistryCa?: boolean;
+  /** `--client-ca` of the provider: only clients with a certificate from this CA may ask. */
+  clientCaFile?: string;
+  /** `--credentials-key` of the provider. */
+  credentialsKeyFile?: string;
+  /** `--docker-config` of the provider. */
+  dockerConfigFile?: string;
+}
+
 export interface ImageSignatureStack {
   dir: string;
+  /** The registry login when it requires one. */
+  login?: { username: string; password: string };
+  /** PEM of the CA of the registry's serving certificate (caPem unless separateRegistryCa). */
+  registryCaPem: string;
   /** `127.0.0.1:<port>`, as written in image references. */
   registryHost: string;
   /** PEM of the CA that signed the registry's and the provider's serving certificates. */
@@ -46,14 +67,17 @@ function openssl(args: string[], cwd: string): void {
   execFileSync(process.env.OPENSSL ?? '/usr/bin/openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function makeCertificates(dir: string): void {
-  openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key'], dir);
-  openssl(
-    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=gatewright-image-signatures-test-ca', '-days', '2',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt'],
-    dir,
-  ); // prettier-ignore
+function makeCertificates(dir: string, separateRegistryCa: boolean): void {
+  for (const ca of separateRegistryCa ? ['ca', 'registry-ca'] : ['ca']) {
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${ca}.key`], dir);
+    openssl(
+      ['req', '-x509', '-new', '-key', `${ca}.key`, '-subj', `/CN=gatewright-image-signatures-test-${ca}`, '-days', '2',
+        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', `${ca}.crt`],
+      dir,
+    ); // prettier-ignore
+  }
   for (const name of ['registry', 'provider']) {
+    const ca = name === 'registry' && separateRegistryCa ? 'registry-ca' : 'ca';
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`], dir);
     openssl(['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`], dir);
     writeFileSync(
@@ -62,7 +86,7 @@ function makeCertificates(dir: string): void {
         'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
     );
     openssl(
-      ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
+      ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2',
         '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`],
       dir,
     ); // prettier-ignore
@@ -79,7 +103,55 @@ async function waitUntil(what: string, ok: () => Promise<boolean>, proc: Managed
   throw new Error(`${what} not ready after ${ms} ms`);
 }
 
-export async function startImageSignatureStack(dir: string): Promise<ImageSignatureStack> {
+/**
+ * A login hashed with bcrypt cost 4 instead of the registry's 10: the registry checks the hash on every request, and
+ * on a loaded 2-core machine three cost-10 checks (one verification) outlast the provider's 1.5 s deadline. Made with
+ * Python's crypt module when there is one (neither Node nor openssl make bcrypt); otherwise undefined, and the
+ * registry provisions its own.
+ */
+function writeCheapHtpasswd(path: string): { username: string; password: string } | undefined {
+  const password = randomBytes(18).toString('base64url');
+  try {
+    const hash = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))',
+        password,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    ).trim();
+    if (!/^\$2[aby]\$04\$/.test(hash)) return undefined;
+    writeFileSync(path, `puller:${hash}\n`, { mode: 0o600 });
+    return { username: 'puller', password };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The login the registry provisioned (user `docker`, random password), read from its JSON log. */
+async function provisionedLogin(log: string, proc: ManagedProcess): Promise<{ username: string; password: string }> {
+  let found: { username: string; password: string } | undefined;
+  await waitUntil(
+    'the registry (its htpasswd login)',
+    async () => {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      for (const line of text.split('\n')) {
+        if (!line.includes('provisioning with default user')) continue;
+        const entry = JSON.parse(line.slice(line.indexOf('{'))) as { user?: string; password?: string };
+        if (entry.user && entry.password) found = { username: entry.user, password: entry.password };
+      }
+      return found !== undefined;
+    },
+    proc,
+  );
+  return found as { username: string; password: string };
+}
+
+export async function startImageSignatureStack(
+  dir: string,
+  options: ImageSignatureStackOptions = {},
+): Promise<ImageSignatureStack> {
   mkdirSync(dir, { recursive: true });
   for (const tool of ['registry', 'crane', 'cosign']) {
     if (!existsSync(join(binDir(), tool)))
@@ -87,9 +159,11 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
         `missing tool ${tool} in ${binDir()} (run \`make tools\`, which builds it from its pinned Go module)`,
       );
   }
-  makeCertificates(dir);
+  makeCertificates(dir, options.separateRegistryCa === true);
   const caFile = join(dir, 'ca.crt');
   const caPem = readFileSync(caFile, 'utf8');
+  const registryCaFile = options.separateRegistryCa ? join(dir, 'registry-ca.crt') : caFile;
+  const registryCaPem = readFileSync(registryCaFile, 'utf8');
   const [registryPort, providerPort] = (await freePorts(2)) as [number, number];
   const registryHost = `127.0.0.1:${registryPort}`;
   const config = join(dir, 'registry.yaml');
@@ -99,6 +173,7 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
       'version: 0.1',
       'log:',
       '  level: warn',
+      '  formatter: json',
       '  accesslog:',
       '    disabled: true',
       'storage:',
@@ -111,6 +186,9 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
       '  tls:',
       `    certificate: ${join(dir, 'registry.crt')}`,
       `    key: ${join(dir, 'registry.key')}`,
+      ...(options.htpasswd
+        ? ['auth:', '  htpasswd:', '    realm: gatewright-test', `    path: ${join(dir, 'htpasswd')}`]
+        : []),
       '',
     ].join('\n'),
   );
@@ -123,7 +201,10 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
   ): Promise<RegistryAnswer> =>
     new Promise((resolve, reject) => {
       const url = path.startsWith('https://') ? new URL(path) : new URL(`https://${registryHost}${path}`);
-      const req = request(url, { method, headers, ca: caPem }, (res) => {
+      const auth = login
+        ? { Authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` }
+        : {};
+      const req = request(url, { method, headers: { ...auth, ...headers }, ca: registryCaPem }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -134,6 +215,8 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
       req.end(body);
     });
 
+  let login: { username: string; password: string } | undefined;
+  const cheapLogin = options.htpasswd ? writeCheapHtpasswd(join(dir, 'htpasswd')) : undefined;
   let registry: ManagedProcess | undefined;
   const startRegistry = async () => {
     registry = ManagedProcess.start(
@@ -143,6 +226,7 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
       join(dir, 'registry.log'),
     );
     const proc = registry;
+    if (options.htpasswd && !login) login = cheapLogin ?? (await provisionedLogin(join(dir, 'registry.log'), proc));
     await waitUntil('the registry', async () => (await registryRequest('GET', '/v2/')).status === 200, proc);
   };
   const stopRegistry = async () => {
@@ -162,8 +246,11 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
       '--tls-key', join(dir, 'provider.key'),
       '--host', '127.0.0.1',
       '--port', String(providerPort),
-      '--registry-ca', caFile,
+      ...(options.separateRegistryCa ? [] : ['--registry-ca', caFile]),
       '--deadline', '1500',
+      ...(options.clientCaFile ? ['--client-ca', options.clientCaFile] : []),
+      ...(options.credentialsKeyFile ? ['--credentials-key', options.credentialsKeyFile] : []),
+      ...(options.dockerConfigFile ? ['--docker-config', options.dockerConfigFile] : []),
     ],
     providerLog,
   ); // prettier-ignore
@@ -171,11 +258,15 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
     'the image signature provider',
     () =>
       new Promise<boolean>((resolve) => {
+        // With --client-ca a client without a certificate is refused at the handshake: readiness is then probed
+        // by the TLS refusal itself (the server answered), as a kubelet's HTTPS probe would not be.
         const req = request({ host: '127.0.0.1', port: providerPort, path: '/healthz', ca: caPem }, (res) => {
           res.resume();
           resolve(res.statusCode === 200);
         });
-        req.on('error', () => resolve(false));
+        req.on('error', (err: NodeJS.ErrnoException) =>
+          resolve(options.clientCaFile !== undefined && err.code !== 'ECONNREFUSED'),
+        );
         req.end();
       }),
     provider,
@@ -190,7 +281,7 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
         join(binDir(), name),
         args,
         {
-          env: { PATH: process.env.PATH ?? '', HOME: home, SSL_CERT_FILE: caFile, ...env },
+          env: { PATH: process.env.PATH ?? '', HOME: home, SSL_CERT_FILE: registryCaFile, ...env },
           cwd: dir,
           timeout: 120_000,
           maxBuffer: 16 * 1024 * 1024,
@@ -202,8 +293,12 @@ export async function startImageSignatureStack(dir: string): Promise<ImageSignat
       );
     });
 
+  if (login) await tool('crane', ['auth', 'login', registryHost, '-u', login.username, '-p', login.password]);
+
   return {
     dir,
+    ...(login ? { login } : {}),
+    registryCaPem,
     registryHost,
     caPem,
     caFile,

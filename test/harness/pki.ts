@@ -35,7 +35,7 @@ function newKey(path: string, cwd: string): void {
 interface LeafSpec {
   name: string;
   subject: string;
-  extendedKeyUsage: 'serverAuth' | 'clientAuth';
+  extendedKeyUsage: 'serverAuth' | 'clientAuth' | 'serverAuth,clientAuth';
   dnsNames?: string[];
   ipAddresses?: string[];
 }
@@ -126,10 +126,12 @@ export function generatePki(dir: string): Pki {
   });
   const webhookDir = join(dir, 'gatekeeper-webhook');
   mkdirSync(webhookDir, { recursive: true });
+  // Gatekeeper also presents this certificate to external data providers (mTLS); cert-controller adds clientAuth to
+  // it when external data is enabled (gatekeeper main.go), so the harness does too.
   const webhookLeaf = issueLeaf(dir, ca, {
     name: 'gatekeeper-webhook',
     subject: '/CN=gatekeeper-webhook',
-    extendedKeyUsage: 'serverAuth',
+    extendedKeyUsage: 'serverAuth,clientAuth',
     ...loopback,
   });
   // Gatekeeper's --cert-dir expects exactly tls.crt / tls.key (and ca.crt).

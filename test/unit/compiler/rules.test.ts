@@ -3,6 +3,7 @@ import * as s from '../../../src/compiler/security-rules.js';
 import * as o from '../../../src/compiler/operation-rules.js';
 import { constraintMatch, watchKindsToMatch, workloadKinds } from '../../../src/compiler/match.js';
 import { actionsInUse, standardSets, standardChecks } from '../../../src/compiler/pss.js';
+import { open, parseSealingKeys } from '../../../src/provider/sealed-credentials.js';
 
 describe('SecurityPolicy render rules', () => {
   it('privileged: in force unless allowPrivileged is true, implicit when omitted', () => {
@@ -163,6 +164,53 @@ describe('SecurityPolicy render rules', () => {
       'verifyImageSignatures[1].dockerCfg',
     ]);
     expect(s.unsupportedSecurityFields({ verifyImageSignatures: entries.slice(0, 1) }, provider)).toEqual([]);
+  });
+
+  it("image signatures: an entry's dockerCfg is sealed for the provider with the credentials key, never copied in clear", () => {
+    const dockerCfg = Buffer.from(
+      JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from('puller:s3cret').toString('base64') } } }),
+    ).toString('base64');
+    const entries = [
+      { reference: 'registry.example.com/private/*', publicKeys: ['k1'], dockerCfg },
+      { reference: 'registry.example.com/public/*', publicKeys: ['k1'] },
+    ];
+    const policy = { allowPrivileged: true, allowPrivilegeEscalation: true, verifyImageSignatures: entries };
+    const keyText = 'aGVyZSBpcyBhIGNyZWRlbnRpYWxzIGtleSBmb3IgdGVzdHM=\n';
+    const provider = { url: 'https://p/validate', caPem: 'PEM', credentialsKey: keyText };
+    const [check] = s.planSecurityChecks(policy, provider);
+    const refs = check?.parameters?.references as { credentials?: string }[];
+    expect(refs[0]?.credentials).toMatch(/^gwsealed\.v1\.[0-9a-f]{12}\.[A-Za-z0-9_-]+$/);
+    expect(refs[1]).not.toHaveProperty('credentials');
+    const text = JSON.stringify(check);
+    for (const secret of ['s3cret', dockerCfg, Buffer.from('puller:s3cret').toString('base64')])
+      expect(text).not.toContain(secret);
+    // Sealing is deterministic: a re-compile never rewrites the constraint.
+    expect(s.planSecurityChecks(policy, provider)).toEqual([check]);
+    // The provider opens it with the same key file.
+    expect(JSON.parse(open(parseSealingKeys(keyText), refs[0]?.credentials as string))).toEqual({
+      auths: { 'registry.example.com': { auth: Buffer.from('puller:s3cret').toString('base64') } },
+    });
+    expect(s.unsupportedSecurityFields(policy, provider)).toEqual([]);
+
+    // Without the key the credentials are not used, and the status says so (the check stays in force).
+    const keyless = { url: 'https://p/validate', caPem: 'PEM' };
+    expect((s.planSecurityChecks(policy, keyless)[0]?.parameters?.references as object[])[0]).not.toHaveProperty(
+      'credentials',
+    );
+    expect(s.unsupportedSecurityFields(policy, keyless)).toEqual([
+      {
+        field: 'verifyImageSignatures[0].dockerCfg',
+        reason: expect.stringContaining('the operator has no --image-signature-credentials-key'),
+      },
+    ]);
+    // A dockerCfg that is not base64 of a docker config: named, not sealed, not silently dropped.
+    const broken = { ...policy, verifyImageSignatures: [{ ...entries[0], dockerCfg: 'not base64!' }] };
+    expect(s.unsupportedSecurityFields(broken as typeof policy, provider)).toEqual([
+      { field: 'verifyImageSignatures[0].dockerCfg', reason: expect.stringMatching(/^is not base64/) },
+    ]);
+    expect(
+      (s.planSecurityChecks(broken as typeof policy, provider)[0]?.parameters?.references as object[])[0],
+    ).not.toHaveProperty('credentials');
   });
 
   it('an empty policy still forbids privileged containers and privilege escalation (DVP), marked implicit', () => {

@@ -12,6 +12,7 @@ import winston from 'winston';
 import { RegistryClient, RegistryError } from '../../../src/provider/registry.js';
 import { Verifier, type VerificationRequest } from '../../../src/provider/verifier.js';
 import { answer, ProviderServer, VERIFY_PATH } from '../../../src/provider/server.js';
+import { parseSealingKeys, seal, type SealingKey } from '../../../src/provider/sealed-credentials.js';
 import { cosignPayload, sha256, TestRegistry } from './test-registry.js';
 
 const pem = (k: KeyObject): string => k.export({ format: 'pem', type: 'spki' }).toString();
@@ -265,6 +266,91 @@ describe('registry authentication', () => {
   });
 });
 
+describe("a policy entry's sealed dockerCfg", () => {
+  const reg = new TestRegistry({ auth: 'bearer', username: 'puller', password: 's3cret' });
+  let host: string;
+  const [sealingKey] = parseSealingKeys('Y3JlZGVudGlhbHMga2V5IG9mIHRoZSB1bml0IHRlc3Rz') as [SealingKey];
+  const dockerCfg = (username: string, password: string) =>
+    seal(sealingKey, JSON.stringify({ auths: { [host]: { username, password } } }));
+  const request = (tag: string, credentials?: string): VerificationRequest => ({
+    image: `${host}/private/app:${tag}`,
+    publicKeys: [pem(signer.publicKey)],
+    ...(credentials ? { credentials } : {}),
+  });
+  const verifierWith = (global?: { username: string; password: string }, keys: SealingKey[] = [sealingKey]) =>
+    new Verifier({
+      registry: new RegistryClient({
+        plainHttp: new Set([host]),
+        ...(global ? { credentials: () => global } : {}),
+      }),
+      cacheTtlMs: 60_000,
+      sealingKeys: () => keys,
+    });
+
+  beforeAll(async () => {
+    host = await reg.start();
+    const digest = reg.pushImage('private/app', 'signed');
+    reg.sign('private/app', digest, [{ key: signer.privateKey }]);
+  });
+  afterAll(() => reg.stop());
+
+  it("verifies with the entry's credentials, before the provider's own", async () => {
+    expect((await verifierWith().verify(request('signed', dockerCfg('puller', 's3cret')))).verdict).toMatchObject({
+      verified: true,
+    });
+    const wrongGlobal = verifierWith({ username: 'puller', password: 'old' });
+    expect((await wrongGlobal.verify(request('signed', dockerCfg('puller', 's3cret')))).verdict).toMatchObject({
+      verified: true,
+    });
+    // The same client, the entry without credentials: the provider's own (wrong) ones are used, and refused.
+    expect((await wrongGlobal.verify(request('signed'))).verdict).toEqual({
+      verified: false,
+      refusal: 'registry',
+      reason: expect.stringContaining(
+        `the token service of ${host} answered 401 (credentials of user "puller" from the provider's --docker-config`,
+      ),
+    });
+  });
+
+  it('wrong credentials are refused with a clear reason, even right after good ones obtained a token', async () => {
+    const verifier = verifierWith();
+    expect((await verifier.verify(request('signed', dockerCfg('puller', 's3cret')))).verdict.verified).toBe(true);
+    const outcome = await verifier.verify(request('signed', dockerCfg('puller', 'wrong')));
+    expect(outcome).toEqual({
+      cached: false,
+      verdict: {
+        verified: false,
+        refusal: 'registry',
+        reason:
+          `registry error: the token service of ${host} answered 401 (credentials of user "puller" from the ` +
+          "policy's dockerCfg: wrong user name or password, or no pull access)",
+      },
+    });
+    expect((await verifier.verify(request('signed'))).verdict).toMatchObject({
+      reason: expect.stringContaining('(no credentials are configured for this registry)'),
+    });
+  });
+
+  it('sealed credentials this provider cannot open are refused, never ignored', async () => {
+    const [otherKey] = parseSealingKeys('YW5vdGhlciBrZXkgdGhhdCB0aGUgcHJvdmlkZXIgbGFja3M=') as [SealingKey];
+    const sealedElsewhere = seal(
+      otherKey,
+      JSON.stringify({ auths: { [host]: { username: 'puller', password: 's3cret' } } }),
+    );
+    expect((await verifierWith().verify(request('signed', sealedElsewhere))).verdict).toEqual({
+      verified: false,
+      refusal: 'credentials',
+      reason: `credentials error: the credentials were sealed with key ${otherKey.id}, which this provider does not hold (--credentials-key must list the operator's key)`,
+    });
+    expect(
+      (await verifierWith(undefined, []).verify(request('signed', dockerCfg('puller', 's3cret')))).verdict,
+    ).toMatchObject({
+      refusal: 'credentials',
+      reason: expect.stringContaining('this provider has no --credentials-key'),
+    });
+  });
+});
+
 describe('the external data endpoint', () => {
   const reg = new TestRegistry();
   let host: string;
@@ -355,6 +441,135 @@ describe('the external data endpoint', () => {
     const res = await answer([key(`${host}/app:hang`)], verifier, 300);
     reg.delayMs = 0;
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(res.response.items[0]?.error).toMatch(/^registry error: /);
+    // Not an item (Gatekeeper would keep it for minutes): a system error, with the registry's reason.
+    expect(res.response.items).toEqual([]);
+    expect(res.response.systemError).toMatch(/^registry error: /);
+  });
+
+  it('answers what it knows as items and registry failures as one system error', async () => {
+    const down = JSON.stringify({ image: '127.0.0.1:1/app:1', publicKeys: [pem(signer.publicKey)] });
+    const down2 = JSON.stringify({ image: '127.0.0.1:1/app:2', publicKeys: [pem(signer.publicKey)] });
+    const one = await answer([key(`${host}/app:signed`), key(`${host}/app:unsigned`), down], verifier, 1000);
+    expect(one.response.items.map((i) => [i.key, i.value !== undefined, i.error?.split(':')[0]])).toEqual([
+      [key(`${host}/app:signed`), true, undefined],
+      [key(`${host}/app:unsigned`), false, 'unsigned'],
+    ]);
+    expect(one.response.systemError).toBe(
+      'registry error: 127.0.0.1:1 refused the connection (is the registry running?)',
+    );
+    const two = await answer([down, down2], verifier, 1000);
+    expect(two.response.systemError).toBe(
+      'registry errors: 127.0.0.1:1/app:1: 127.0.0.1:1 refused the connection (is the registry running?); ' +
+        '127.0.0.1:1/app:2: 127.0.0.1:1 refused the connection (is the registry running?)',
+    );
+  });
+});
+
+describe('the endpoint with client certificates and a rotated serving certificate', () => {
+  let dir: string;
+  let server: ProviderServer;
+  let port: number;
+  const file = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const ossl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const issue = (name: string, ca: string) => {
+    ossl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`,
+      '-keyout', `${name}.key`, '-out', `${name}.csr`]); // prettier-ignore
+    ossl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
+      '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.crt`]); // prettier-ignore
+  };
+  const makeCa = (name: string) =>
+    ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`]); // prettier-ignore
+
+  /** The serving certificate's fingerprint and the HTTP status, or the TLS error. */
+  const call = (client?: { cert: string; key: string }) =>
+    new Promise<{ status?: number; fingerprint?: string; error?: string }>((resolve) => {
+      const r = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/healthz',
+          ca: [file('ca.crt'), file('other-ca.crt')],
+          agent: false,
+          ...(client ?? {}),
+        },
+        (res) => {
+          res.resume();
+          const socket = res.socket as import('node:tls').TLSSocket;
+          resolve({ status: res.statusCode, fingerprint: socket.getPeerCertificate().fingerprint256 });
+        },
+      );
+      r.on('error', (err) => resolve({ error: String(err) }));
+      r.end();
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatewright-provider-mtls-'));
+    const { writeFileSync } = await import('node:fs');
+    makeCa('ca');
+    makeCa('other-ca');
+    const server = 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n';
+    writeFileSync(join(dir, 'serving.ext'), server);
+    writeFileSync(join(dir, 'rotated.ext'), server);
+    // What cert-controller gives Gatekeeper when external data is on: serverAuth and clientAuth (gatekeeper main.go).
+    writeFileSync(join(dir, 'gatekeeper.ext'), 'extendedKeyUsage=serverAuth,clientAuth\n');
+    writeFileSync(join(dir, 'stranger.ext'), 'extendedKeyUsage=clientAuth\n');
+    issue('serving', 'ca');
+    issue('rotated', 'other-ca');
+    issue('gatekeeper', 'ca');
+    issue('stranger', 'other-ca');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("requires a client certificate from the client CA: Gatekeeper's is accepted, none or another CA's is refused", async () => {
+    server = new ProviderServer({
+      verifier: new Verifier({ registry: new RegistryClient(), cacheTtlMs: 1000 }),
+      cert: file('serving.crt'),
+      key: file('serving.key'),
+      clientCa: file('ca.crt'),
+      deadlineMs: 500,
+      port: 0,
+      host: '127.0.0.1',
+      log: silent,
+    });
+    port = await server.start();
+    expect(await call({ cert: file('gatekeeper.crt'), key: file('gatekeeper.key') })).toMatchObject({ status: 200 });
+    expect((await call()).error).toMatch(/certificate required|ECONNRESET|socket hang up/);
+    expect((await call({ cert: file('stranger.crt'), key: file('stranger.key') })).error).toMatch(
+      /unknown ca|ECONNRESET|socket hang up/,
+    );
+  });
+
+  it('a registry whose CA is not trusted is refused naming TLS and where the CA goes', async () => {
+    const verifier = new Verifier({ registry: new RegistryClient(), cacheTtlMs: 1000 });
+    const outcome = await verifier.verify({ image: `127.0.0.1:${port}/app:1`, publicKeys: [pem(signer.publicKey)] });
+    expect(outcome.verdict).toEqual({
+      verified: false,
+      refusal: 'registry',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^registry error: TLS with 127\\.0\\.0\\.1:${port} failed: [a-z -]+ \\(is its CA in the policy's "ca" or the provider's --registry-ca\\?\\)$`,
+        ),
+      ),
+    });
+  });
+
+  it('serves a reloaded certificate on new connections; a mismatched pair changes nothing', async () => {
+    const gatekeeper = { cert: file('gatekeeper.crt'), key: file('gatekeeper.key') };
+    const before = (await call(gatekeeper)).fingerprint;
+    expect(() =>
+      server.reload({ cert: file('rotated.crt'), key: file('serving.key'), clientCa: file('ca.crt') }),
+    ).toThrow();
+    expect((await call(gatekeeper)).fingerprint).toBe(before);
+    server.reload({ cert: file('rotated.crt'), key: file('rotated.key'), clientCa: file('ca.crt') });
+    const after = await call(gatekeeper);
+    expect(after).toMatchObject({ status: 200 });
+    expect(after.fingerprint).not.toBe(before);
+    expect(() => server.reload({ cert: file('rotated.crt'), key: file('rotated.key') })).toThrow(
+      'a client CA cannot be added or removed',
+    );
   });
 });
