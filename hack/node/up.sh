@@ -17,11 +17,11 @@ echo
 echo "== kubectl -n demo-restricted run web --image=nginx:latest     (the demo's policies deny it)"
 for _ in $(seq 300); do
   out=$(kubectl -n demo-restricted run web --image=nginx:latest --dry-run=server 2>&1 || true)
-  grep -q 'denied the request' <<<"$out" && break
+  grep -q 'denied' <<<"$out" && break
   sleep 1
 done
 echo "$out"
-grep -q "denied the request" <<<"$out" || { echo "the demo Pod was not denied"; exit 1; }
+grep -q 'denied' <<<"$out" || { echo "the demo Pod was not denied"; exit 1; }
 echo
 echo "== kubectl get securitypolicies,operationpolicies"
 kubectl wait --for=condition=Ready securitypolicies,operationpolicies --all --timeout=120s >/dev/null || true

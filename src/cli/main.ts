@@ -140,9 +140,9 @@ program
           host: opts.webhookHost,
           cert: readFileSync(opts.webhookCert),
           key: readFileSync(opts.webhookKey),
-          onError: (err) => console.error(JSON.stringify({ level: 'warn', message: `webhook: ${err.message}` })),
+          onError: (err) => console.error(JSON.stringify({ level: 'warn', msg: `webhook: ${err.message}` })),
         });
-        console.log(JSON.stringify({ level: 'info', message: `validating webhook serving on port ${webhook.port}` }));
+        console.log(JSON.stringify({ level: 'info', msg: `validating webhook serving on port ${webhook.port}` }));
       }
       const { runOperator } = await import('../controller/run.js');
       await runOperator({

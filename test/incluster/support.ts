@@ -120,3 +120,34 @@ export function pod(namespace: string, name: string, container: Obj = {}, spec: 
     },
   };
 }
+
+/** A ServiceAccount bound to gatewright-metrics-reader (manifests/base/rbac.yaml): a token for it, as Prometheus has. */
+export function metricsReaderToken(): string {
+  const name = 'incluster-metrics-reader';
+  kubectlOk(
+    ['apply', '-f', '-'],
+    [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'gatewright-system' } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'gatewright-metrics-reader' },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: 'gatewright-system' }],
+      },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n'),
+  );
+  return kubectlOk(['-n', 'gatewright-system', 'create', 'token', name, '--duration=1h']).trim();
+}
+
+/** GET url with an optional bearer token: the HTTP status and body. */
+export async function httpGet(url: string, token?: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+    // Each answer waits on a TokenReview and a SubjectAccessReview: slow on two loaded cores.
+    signal: AbortSignal.timeout(30000),
+  });
+  return { status: res.status, body: await res.text() };
+}
