@@ -125,12 +125,14 @@ export const templateKind = (t: K8sObject): string =>
 /**
  * Desired objects missing or drifted are applied; owned objects no longer desired are pruned, except those of owners
  * whose spec is invalid (fail safe: a broken policy never removes enforcement that was in force). With invalid module
- * settings nothing is changed at all, since every constraint depends on them.
+ * settings and no last valid ones to stand in (the compile then used the defaults), only missing objects are created:
+ * a hand-deleted constraint or a new policy is still enforced, while nothing in force is changed or pruned, since
+ * every constraint depends on settings whose intent is unknown.
  */
 export function planChanges(desired: CompileResult, observed: ObservedObject[]): Plan {
   const frozen = new Set(desired.invalid.keys());
   const plan: Plan = { applyFirst: [], applyConstraints: [], prune: [], conflicts: [], frozen };
-  if (frozen.has(MODULE_CONFIG_KEY)) return plan;
+  const settingsUnknown = frozen.has(MODULE_CONFIG_KEY);
 
   const byId = new Map(observed.map((o) => [objectId(o), o]));
   const desiredIds = new Set<string>();
@@ -149,9 +151,10 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
       });
       continue;
     }
-    if (o && inSync(d, o)) continue;
+    if (o && (settingsUnknown || inSync(d, o))) continue;
     (isConstraint(d) ? plan.applyConstraints : plan.applyFirst).push(d);
   }
+  if (settingsUnknown) return plan;
 
   const kept = observed.filter((o) => isOurs(o) && !desiredIds.has(objectId(o)) && frozen.has(ownerKey(o)));
   const keptKinds = new Set(kept.filter(isConstraint).map((c) => c.kind));

@@ -538,7 +538,7 @@ export class Reconciler {
       errors.length === 0
         ? ''
         : frozen
-          ? `invalid settings, nothing changed until they are fixed: ${capList(errors, '; ')}`
+          ? `invalid settings, nothing in force is changed (only missing objects are created) until they are fixed: ${capList(errors, '; ')}`
           : `invalid settings; the last valid settings stay in force until they are fixed: ${capList(errors, '; ')}`;
     // As one JSON string: a merge patch would merge an object into the old one, keeping settings since removed.
     const settings = canonicalJson((moduleConfig.spec as { settings?: unknown } | undefined)?.settings ?? {});

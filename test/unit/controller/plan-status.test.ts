@@ -69,16 +69,38 @@ describe('plan', () => {
     expect(plan.prune.filter((o) => o.kind === 'D8AllowedRepos' || o.metadata.name === 'd8allowedrepos')).toEqual([]);
   });
 
-  it('invalid module settings change nothing at all', () => {
+  const invalidModuleConfig = {
+    apiVersion: 'deckhouse.io/v1alpha1',
+    kind: 'ModuleConfig',
+    metadata: { name: 'admission-policy-engine' },
+    spec: { settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } },
+  };
+
+  it('invalid module settings with none valid before: nothing in force is changed or pruned', () => {
     const before = observe(desiredOf([good]).objects);
-    const mc = {
-      apiVersion: 'deckhouse.io/v1alpha1',
-      kind: 'ModuleConfig',
-      metadata: { name: 'admission-policy-engine' },
-      spec: { settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } },
-    };
-    const plan = planChanges(compile({ policies: [], moduleConfig: mc, namespaces: [], library }), before);
+    const drifted = before.map((o) =>
+      o.kind === 'D8AllowedRepos' ? { ...o, spec: { ...(o.spec as object), enforcementAction: 'dryrun' } } : o,
+    );
+    const plan = planChanges(
+      compile({ policies: [], moduleConfig: invalidModuleConfig, namespaces: [], library }),
+      drifted,
+    );
     expect([plan.applyFirst, plan.applyConstraints, plan.prune]).toEqual([[], [], []]);
+    expect(plan.frozen.has('ModuleConfig/admission-policy-engine')).toBe(true);
+  });
+
+  it('invalid module settings with none valid before: a hand-deleted constraint and a new policy are still created', () => {
+    const all = desiredOf([good]).objects;
+    const deleted = all.find((o) => o.kind === 'D8AllowedRepos')!;
+    const before = observe(all.filter((o) => o !== deleted));
+    const fresh = operationPolicy('fresh', { allowedRepos: ['registry.example.org'] });
+    const plan = planChanges(
+      compile({ policies: [good, fresh], moduleConfig: invalidModuleConfig, namespaces: [], library }),
+      before,
+    );
+    expect(repos(plan.applyConstraints).sort()).toEqual(['fresh', 'repos']);
+    expect(plan.applyFirst).toEqual([]);
+    expect(plan.prune).toEqual([]);
   });
 
   it('a foreign object holding a desired name is reported, never overwritten', () => {
