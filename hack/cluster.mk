@@ -4,7 +4,7 @@
 #   make cluster-status  is it running and ready?
 #   make cluster-down    stop it (and clean up after test runs that were killed before their teardown)
 #   make test-e2e        the e2e jest project; starts and stops its own control plane, or reuses the running one
-#                        with GATEWRIGHT_REUSE_CLUSTER=1. Extra jest flags: make test-e2e E2E_ARGS='-t smoke'
+#                        with GATEWRIGHT_REUSE_CLUSTER=1, one file at a time. Extra jest flags or paths: make test-e2e E2E_ARGS='-t smoke'
 
 HARNESS_CLI := dist-test/test/harness/cli.js
 HARNESS_SOURCES := $(wildcard test/harness/*.ts) tsconfig.harness.json tsconfig.json
@@ -31,4 +31,4 @@ cluster-status: $(HARNESS_CLI)
 	node $(HARNESS_CLI) status
 
 test-e2e: cluster-tools | node_modules/.installed
-	node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e $(E2E_ARGS)
+	node --experimental-vm-modules node_modules/jest/bin/jest.js $(E2E_ARGS) --runInBand --selectProjects e2e
