@@ -13,10 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import winston from 'winston';
-import { ClusterCache } from '../../src/controller/cache.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
-import { Reconciler } from '../../src/controller/reconcile.js';
+import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import { startImageSignatureStack, type ImageSignatureStack } from '../harness/image-signatures.js';
@@ -34,9 +32,7 @@ const CREDENTIALS_KEY = `${randomBytes(32).toString('base64')}\n`;
 
 let stack: ImageSignatureStack;
 let client: KubeTestClient;
-let reconciler: Reconciler;
-let cache: ClusterCache;
-let lastCacheChange = 0;
+let driven: CachedReconciler | undefined;
 let host: string;
 let hangingHost: string;
 let hanging: Server;
@@ -46,25 +42,9 @@ let dockerConfigFile: string;
 let clientTls: { cert: string; key: string };
 const digests: Record<string, string> = {};
 
-async function settle(): Promise<void> {
-  cache.follow(reconciler.watches());
-  const started = Date.now();
-  while (!(cache.synced() && Date.now() - lastCacheChange >= 1000 && Date.now() - started >= 1000)) {
-    if (Date.now() - started > 30_000) throw new Error('the caches did not settle');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function converge(maxMs = 180_000): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  for (;;) {
-    await settle();
-    const outcome = await reconciler.reconcile();
-    if (outcome.requeueAfterMs === undefined) return;
-    if (Date.now() > deadline) throw new Error('the reconciler did not converge in time');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const converge = async (): Promise<void> => {
+  await driven!.converge();
+};
 
 async function pushImage(repoTag: string): Promise<string> {
   const layerDir = join(stack.dir, 'layers', repoTag.replace(/[/:]/g, '_'));
@@ -244,13 +224,9 @@ beforeAll(async () => {
     },
   } as KubeObject);
 
-  const log = winston.createLogger({ silent: true });
-  cache = new ClusterCache({ kc, log, onChange: () => (lastCacheChange = Date.now()) });
-  reconciler = new Reconciler({
-    cache,
+  driven = cachedReconciler(kc, {
     client: new KubeClient(kc),
     library: loadLibrary(join(repoRoot(), 'templates')),
-    log,
     imageSignatureProvider: { url: stack.providerUrl, caPem: stack.caPem, credentialsKey: CREDENTIALS_KEY },
   });
   await converge();
@@ -271,7 +247,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cache?.stop();
+  await driven?.stop();
   for (const socket of hangingSockets) socket.destroy();
   hanging?.close();
   if (client) {

@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import winston from 'winston';
-import { ClusterCache } from '../../src/controller/cache.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
-import { Reconciler } from '../../src/controller/reconcile.js';
+import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import { startImageSignatureStack, type ImageSignatureStack } from '../harness/image-signatures.js';
@@ -31,33 +29,14 @@ const POLICY = 'image-signatures-e2e';
 
 let stack: ImageSignatureStack;
 let client: KubeTestClient;
-let reconciler: Reconciler;
-let cache: ClusterCache;
-let lastCacheChange = 0;
+let driven: CachedReconciler | undefined;
 let host: string;
 const digests: Record<string, string> = {};
 let trustedKey: string;
 
-/** The reconciler reads watch caches: let them catch up with the test's writes (synced, 1 s without an event). */
-async function settle(): Promise<void> {
-  cache.follow(reconciler.watches());
-  const started = Date.now();
-  while (!(cache.synced() && Date.now() - lastCacheChange >= 1000 && Date.now() - started >= 1000)) {
-    if (Date.now() - started > 30_000) throw new Error('the caches did not settle');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function converge(maxMs = 180_000): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  for (;;) {
-    await settle();
-    const outcome = await reconciler.reconcile();
-    if (outcome.requeueAfterMs === undefined) return;
-    if (Date.now() > deadline) throw new Error('the reconciler did not converge in time');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const converge = async (): Promise<void> => {
+  await driven!.converge();
+};
 
 /** Pushes a one-file image with content of its own (so its digest is its own); returns the digest. */
 async function pushImage(repoTag: string): Promise<string> {
@@ -197,13 +176,9 @@ beforeAll(async () => {
 
   const kc = new KubeConfig();
   kc.loadFromFile(e2eEnvironment().kubeconfigPath);
-  const log = winston.createLogger({ silent: true });
-  cache = new ClusterCache({ kc, log, onChange: () => (lastCacheChange = Date.now()) });
-  reconciler = new Reconciler({
-    cache,
+  driven = cachedReconciler(kc, {
     client: new KubeClient(kc),
     library: loadLibrary(join(repoRoot(), 'templates')),
-    log: winston.createLogger({ silent: true }),
     imageSignatureProvider: { url: stack.providerUrl, caPem: stack.caPem },
   });
   await converge();
@@ -223,7 +198,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cache?.stop();
+  await driven?.stop();
   if (client) {
     await client.delete({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: POLICY } });
     await client.delete({
