@@ -4,10 +4,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import winston from 'winston';
-import { ClusterCache } from '../../src/controller/cache.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
-import { Reconciler, type ReconcileOutcome } from '../../src/controller/reconcile.js';
+import type { ReconcileOutcome } from '../../src/controller/reconcile.js';
+import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
 import {
@@ -25,9 +24,7 @@ import { docExamples, policyExamples, SLIPPED_EXAMPLE } from '../support/doc-exa
 jest.setTimeout(300_000);
 
 let client: KubeTestClient;
-let reconciler: Reconciler;
-let cache: ClusterCache;
-let lastCacheChange = 0;
+let driven: CachedReconciler | undefined;
 const writes: string[] = [];
 const k = (args: string[], stdin?: string) => kubectl(e2eEnvironment().kubeconfigPath, args, stdin);
 
@@ -42,31 +39,9 @@ const NAMESPACES: Record<string, Record<string, string>> = {
   [PLAIN_NS]: {},
 };
 
-/**
- * Lets the watch caches catch up with the test's own writes: the caches must have synced and seen no event for a
- * short while (a watch event from the local API server arrives within milliseconds).
- */
-async function settle(): Promise<void> {
-  cache.follow(reconciler.watches());
-  const started = Date.now();
-  for (;;) {
-    const now = Date.now();
-    if (cache.synced() && now - lastCacheChange >= 1000 && now - started >= 1000) return;
-    if (now - started > 30_000) throw new Error('the caches did not settle');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function converge(maxMs = 180_000): Promise<ReconcileOutcome> {
-  const deadline = Date.now() + maxMs;
-  for (;;) {
-    await settle();
-    const outcome = await reconciler.reconcile();
-    if (outcome.requeueAfterMs === undefined) return outcome;
-    if (Date.now() > deadline) throw new Error('the reconciler did not converge in time');
-    await new Promise((r) => setTimeout(r, Math.min(outcome.requeueAfterMs ?? 1000, 1000)));
-  }
-}
+const settle = (): Promise<void> => driven!.settle();
+const converge = (maxMs?: number): Promise<ReconcileOutcome> => driven!.converge(maxMs);
+const reconcileOnce = (): Promise<ReconcileOutcome> => driven!.reconciler.reconcile();
 
 const pod = (name: string, namespace: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -100,13 +75,9 @@ beforeAll(async () => {
   client = e2eClient();
   const kc = new KubeConfig();
   kc.loadFromFile(e2eEnvironment().kubeconfigPath);
-  const log = winston.createLogger({ silent: true });
-  cache = new ClusterCache({ kc, log, onChange: () => (lastCacheChange = Date.now()) });
-  reconciler = new Reconciler({
-    cache,
+  driven = cachedReconciler(kc, {
     client: new KubeClient(kc, (verb, kind) => writes.push(`${verb} ${kind}`)),
     library: loadLibrary(join(repoRoot(), 'templates')),
-    log,
   });
   await installCrds(client);
   // The Priority admission plugin needs the classes the policies and Pods name.
@@ -126,7 +97,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cache?.stop();
+  await driven?.stop();
   if (!client) return;
   for (const e of policyExamples()) await client.delete(e.object as unknown as KubeObject);
   await client.delete({
@@ -580,7 +551,7 @@ describe('changes converge', () => {
     };
     await client.apply(policy as unknown as KubeObject);
     await settle();
-    await reconciler.reconcile();
+    await reconcileOnce();
     const s = await policyStatus('OperationPolicy', 'gw-op-clash');
     expect(condition(s, 'Degraded')).toMatchObject({
       status: 'True',
@@ -676,7 +647,7 @@ describe('changes converge', () => {
     };
     await client.apply(mc as unknown as KubeObject);
     await settle();
-    const outcome = await reconciler.reconcile();
+    const outcome = await reconcileOnce();
     expect([outcome.applied, outcome.pruned]).toEqual([0, 0]);
     const stored = await client.get<KubeObject>('deckhouse.io/v1alpha1', 'ModuleConfig', 'admission-policy-engine');
     expect((stored?.status as { message?: string }).message).toMatch(
@@ -727,7 +698,7 @@ describe('changes converge', () => {
     await converge();
     writes.length = 0;
     await settle();
-    const outcome = await reconciler.reconcile();
+    const outcome = await reconcileOnce();
     expect(outcome).toEqual({ applied: 0, pruned: 0, statusWrites: 0 });
     expect(writes).toEqual([]);
   });
