@@ -5,6 +5,7 @@
 // rule set takes one process start, not a rollout.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load, loadAll } from 'js-yaml';
@@ -25,6 +26,10 @@ import {
 jest.setTimeout(900000);
 
 const NS = 'gatewright-system';
+/** Any ECDSA P-256 key: the scenario only needs the Provider to exist, not a signature to verify. */
+const COSIGN_PUBLIC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
 // Long enough for a cold start (Gatekeeper ingests every template); a rule set that lacks a right ends sooner: the
 // operator logs the API server's 403, and the scenario waiting on it fails at once.
 const SCENARIO_TIMEOUT_MS = 150000;
@@ -70,6 +75,9 @@ function startOperator(identity: string): void {
       `--lease-namespace=${NS}`,
       `--identity=${identity}`,
       '--metrics-auth',
+      // As manifests/components/image-signatures configures the Deployment, so the Provider rules are exercised.
+      '--image-signature-provider-url=https://gatewright-provider.gatewright-system.svc:8443/validate',
+      `--image-signature-provider-ca=${join(repo, 'manifests', 'overlays', 'full', 'certs', 'provider', 'ca.crt')}`,
     ],
     { env: { ...process.env, KUBECONFIG: tokenKubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -95,7 +103,8 @@ async function stopOperator(): Promise<void> {
 
 /** Removes, as the admin, everything a scenario run leaves (so each rule set starts from the same empty state). */
 async function cleanUp(run: string): Promise<void> {
-  kubectl(['delete', 'securitypolicy', `rbac-${run}`, '--ignore-not-found', '--wait=false']);
+  kubectl(['delete', 'securitypolicy', `rbac-${run}`, `rbac-${run}-signed`, '--ignore-not-found', '--wait=false']);
+  kubectl(['delete', 'moduleconfig', 'admission-policy-engine', '--ignore-not-found']);
   kubectl(['delete', 'namespace', `rbac-${run}-a`, `rbac-${run}-b`, '--ignore-not-found', '--wait=false']);
   kubectl([
     'delete',
@@ -223,6 +232,48 @@ const SCENARIOS: Scenario[] = [
       await soon('constraints owned by the policy', () => (owned() ?? []).length > 0);
       kubectlOk(['delete', 'securitypolicy', `rbac-${id}`]);
       await soon('its constraints to be pruned', () => (owned() ?? []).length === 0);
+    },
+  },
+  {
+    name: 'a policy verifying image signatures gets its Gatekeeper Provider, pruned with the policy',
+    async run(id) {
+      const provider = () => kubectl(['get', 'providers.externaldata.gatekeeper.sh', 'gatewright-image-signatures']);
+      kubectlOk(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'SecurityPolicy',
+          metadata: { name: `rbac-${id}-signed` },
+          spec: {
+            enforcementAction: 'Deny',
+            policies: {
+              verifyImageSignatures: [{ reference: 'registry.example.com/signed/*', publicKeys: [COSIGN_PUBLIC_KEY] }],
+            },
+            match: { namespaceSelector: { labelSelector: { matchLabels: { 'rbac-probe': id } } } },
+          },
+        }),
+      );
+      await soon('the Provider', () => provider().code === 0);
+      kubectlOk(['delete', 'securitypolicy', `rbac-${id}-signed`]);
+      await soon('the Provider to be pruned', () => provider().code !== 0);
+    },
+  },
+  {
+    name: 'valid module settings are recorded on the ModuleConfig as the ones in force',
+    async run() {
+      kubectlOk(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'deckhouse.io/v1alpha1',
+          kind: 'ModuleConfig',
+          metadata: { name: 'admission-policy-engine' },
+          spec: { version: 1, enabled: true, settings: { podSecurityStandards: { enforcementAction: 'Warn' } } },
+        }),
+      );
+      await soon(
+        'status.appliedSettings',
+        () => typeof getJson(['get', 'moduleconfig', 'admission-policy-engine']).status?.appliedSettings === 'string',
+      );
     },
   },
   {
