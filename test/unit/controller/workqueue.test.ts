@@ -84,12 +84,16 @@ describe('concurrency', () => {
     let running = 0;
     let maxRunning = 0;
     const done: string[] = [];
+    // Handlers hold until the counts are read (a timer could fire first on a loaded machine).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const q = new WorkQueue({
       concurrency: 3,
       handler: async (key) => {
         running++;
         maxRunning = Math.max(maxRunning, running);
-        await sleep(10);
+        await gate;
+        await sleep(1);
         running--;
         done.push(key);
       },
@@ -98,6 +102,7 @@ describe('concurrency', () => {
     await settle();
     expect(q.active).toBe(3);
     expect(q.depth).toBe(9);
+    release();
     await q.onIdle();
     expect(maxRunning).toBe(3);
     expect(done.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `key-${i}`).sort());
