@@ -142,15 +142,8 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
   }
   memo?.retain(byKey.keys());
 
-  const emit = (
-    owner: OwnerKind,
-    ownerName: string,
-    constraintName: string,
-    action: GatekeeperAction,
-    check: PlannedCheck,
-    match: Record<string, unknown>,
-  ): CheckInForce => {
-    const { constraint, inForce } = constraintFor(owner, ownerName, constraintName, action, check, match);
+  const emit = (...args: Parameters<typeof constraintFor>): CheckInForce => {
+    const { constraint, inForce } = constraintFor(...args);
     constraints.push(constraint);
     return inForce;
   };

@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { KubeClient } from '../../src/controller/kube-client.js';
 import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
-import { startImageSignatureStack, type ImageSignatureStack } from '../harness/image-signatures.js';
+import { askProvider, startImageSignatureStack, type ImageSignatureStack } from '../harness/image-signatures.js';
 import { waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
 import { installCrds, removeManagedObjects } from '../support/crds.js';
@@ -107,34 +106,6 @@ async function verdict(obj: KubeObject): Promise<{ status: number; message: stri
     res = await admission(obj);
   }
   return res;
-}
-
-/** One ProviderRequest straight to the provider, with or without a client certificate. */
-function askProvider(
-  keys: string[],
-  tls?: { cert: string; key: string },
-): Promise<{ ms: number; items: { key: string; value?: unknown; error?: string }[] }> {
-  const started = performance.now();
-  const url = new URL(stack.providerUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', ca: stack.caPem, agent: false, ...tls },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            ms: performance.now() - started,
-            items: JSON.parse(Buffer.concat(chunks).toString()).response.items,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(
-      JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } }),
-    );
-  });
 }
 
 beforeAll(async () => {
@@ -334,8 +305,8 @@ describe('image signatures from a registry with a login and a CA of its own', ()
 
   test("the provider answers only clients with a certificate from Gatekeeper's CA", async () => {
     const key = JSON.stringify({ image: `${host}/mounted/app:2`, publicKeys: ['x'] });
-    await expect(askProvider([key])).rejects.toThrow(/certificate required|ECONNRESET|socket hang up/);
-    const answered = await askProvider([key], clientTls);
+    await expect(askProvider(stack, [key])).rejects.toThrow(/certificate required|ECONNRESET|socket hang up/);
+    const answered = await askProvider(stack, [key], clientTls);
     expect(answered.items).toHaveLength(1);
   });
 
@@ -352,8 +323,8 @@ describe('image signatures from a registry with a login and a CA of its own', ()
       ca: ref.ca,
       credentials: ref.credentials,
     });
-    const cold = await askProvider([key], clientTls);
-    const cached = await askProvider([key], clientTls);
+    const cold = await askProvider(stack, [key], clientTls);
+    const cached = await askProvider(stack, [key], clientTls);
     expect(cold.items[0]).toMatchObject({ value: { verified: true } });
     expect(cached.items[0]).toMatchObject({ value: { verified: true } });
     console.log(

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
@@ -14,7 +13,7 @@ import { KubeClient } from '../../src/controller/kube-client.js';
 import { cachedReconciler, type CachedReconciler } from '../support/cached-reconciler.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { e2eClient, e2eEnvironment } from '../harness/e2e-env.js';
-import { startImageSignatureStack, type ImageSignatureStack } from '../harness/image-signatures.js';
+import { askProvider, startImageSignatureStack, type ImageSignatureStack } from '../harness/image-signatures.js';
 import { waitFor, type KubeObject, type KubeTestClient } from '../harness/kube.js';
 import { repoRoot } from '../harness/paths.js';
 import { installCrds, removeManagedObjects } from '../support/crds.js';
@@ -103,33 +102,6 @@ const pod = (name: string, namespace: string, image: string, extra: Record<strin
 async function admission(obj: KubeObject): Promise<{ status: number; message: string }> {
   const res = await client.createRaw(obj, { dryRun: true });
   return { status: res.status, message: (res.json as { message?: string } | undefined)?.message ?? '' };
-}
-
-/** POSTs one ProviderRequest straight to the provider, as Gatekeeper does; returns the items and the time taken. */
-function askProvider(
-  keys: string[],
-): Promise<{ ms: number; items: { key: string; value?: unknown; error?: string }[] }> {
-  const started = performance.now();
-  const url = new URL(stack.providerUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', ca: stack.caPem },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            ms: performance.now() - started,
-            items: JSON.parse(Buffer.concat(chunks).toString()).response.items,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(
-      JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } }),
-    );
-  });
 }
 
 beforeAll(async () => {
@@ -306,8 +278,8 @@ describe('image signatures through the API server', () => {
 
   test('latency of one verification, cold and cached (printed, not asserted)', async () => {
     const key = JSON.stringify({ image: `${host}/apps/app:latency`, publicKeys: [trustedKey] });
-    const cold = await askProvider([key]);
-    const cached = await askProvider([key]);
+    const cold = await askProvider(stack, [key]);
+    const cached = await askProvider(stack, [key]);
     expect(cold.items[0]).toMatchObject({ value: { verified: true } });
     expect(cached.items[0]).toMatchObject({ value: { verified: true } });
     const timed = async () => {

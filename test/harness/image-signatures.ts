@@ -314,3 +314,41 @@ export async function startImageSignatureStack(
     },
   };
 }
+
+/** The provider's answer to one ProviderRequest and how long it took. */
+export interface ProviderAnswer {
+  ms: number;
+  items: { key: string; value?: unknown; error?: string }[];
+}
+
+/**
+ * POSTs one ProviderRequest straight to the stack's provider, as Gatekeeper does, with or without a client
+ * certificate (a fresh connection each time, so the TLS handshake is part of what is timed and checked).
+ */
+export function askProvider(
+  stack: ImageSignatureStack,
+  keys: string[],
+  tls?: { cert: string; key: string },
+): Promise<ProviderAnswer> {
+  const started = performance.now();
+  const url = new URL(stack.providerUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', ca: stack.caPem, agent: false, ...tls },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            ms: performance.now() - started,
+            items: JSON.parse(Buffer.concat(chunks).toString()).response.items,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(
+      JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } }),
+    );
+  });
+}

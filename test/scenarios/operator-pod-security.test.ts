@@ -5,22 +5,15 @@
 // namespace out of every constraint, as DVP leaves its d8-* namespaces (there, the API server's Pod Security admission
 // holds the operator to restricted: the namespace's enforce label).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { dump, loadAll } from 'js-yaml';
+import { loadAll } from 'js-yaml';
 import { compile } from '../../src/compiler/compile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { repoRoot } from '../support/doc-examples.js';
+import { gatorReviews, namespaceObject } from '../support/gator.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Review {
-  violatingObject: { metadata: { name: string } };
-  constraint: { kind: string; metadata: { name: string } };
-  enforcementAction: string;
-  msg: string;
-}
 
 const OPERATOR_NAMESPACE = 'gatewright-system';
 const NAMESPACE = 'operator-pod-review';
@@ -58,31 +51,10 @@ beforeAll(() => {
       spec.containers[0].securityContext.capabilities = { add: ['NET_ADMIN'] };
     }),
   ];
-  const docs = [
-    ...result.objects,
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: NAMESPACE, labels: { ...namespace.labels, 'kubernetes.io/metadata.name': NAMESPACE } },
-    },
-    ...pods,
-  ];
-  const dir = mkdtempSync(join(tmpdir(), 'gatewright-pss-'));
-  try {
-    const file = join(dir, 'input.yaml');
-    writeFileSync(file, docs.map((d) => dump(d, { lineWidth: -1, noRefs: true })).join('---\n'));
-    const run = spawnSync(join(repoRoot, 'hack', '.bin', 'gator'), ['test', '-o', 'json', '-f', file], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (run.status !== 0 && run.status !== 1) throw new Error(`gator failed: ${run.stderr}`);
-    for (const r of (JSON.parse(run.stdout || '[]') as Review[] | null) ?? []) {
-      if (r.enforcementAction !== 'deny') continue;
-      const name = r.violatingObject.metadata.name;
-      denials.set(name, [...(denials.get(name) ?? []), `${r.constraint.kind}: ${r.msg}`]);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (const r of gatorReviews([...result.objects, namespaceObject(NAMESPACE, namespace.labels), ...pods])) {
+    if (r.enforcementAction !== 'deny') continue;
+    const name = r.violatingObject.metadata.name;
+    denials.set(name, [...(denials.get(name) ?? []), `${r.constraint.kind}: ${r.msg}`]);
   }
 });
 
