@@ -96,6 +96,26 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   });
 }
 
+/**
+ * Resolves once every line logged so far has left the process: winston hands lines on through its own stream
+ * pipeline (winston #228), and a pipe's writes are queued in the process once the pipe is full (a container's stdout
+ * is a pipe), so a `process.exit()` right after `log.error()` can lose the very line that says why.
+ */
+export function flushLogger(log: Logger, stream: Writable = process.stdout, timeoutMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    log.once('finish', () => {
+      if (stream.writableLength === 0) setImmediate(done);
+      else stream.once('drain', done);
+    });
+    log.end();
+  });
+}
+
 /** A logger that drops everything, for modules used without one. */
 export function silentLogger(): Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });

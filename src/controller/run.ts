@@ -7,7 +7,7 @@ import { ClusterCache } from './cache.js';
 import { loadLibrary } from '../library/load.js';
 import { KubeClient } from './kube-client.js';
 import { LeaderElector } from './leader.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogger } from './log.js';
 import { OperatorMetrics, type WriteVerb } from './metrics.js';
 import { OpsServer } from './ops-server.js';
 import { kubeRequestAuthorizer, operatorIdentity } from './kube-auth.js';
@@ -200,7 +200,8 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     await cache.stop();
     await elector.release();
     await ops.stop();
-    log.info('stopped', { identity });
+    log.info('stopped', { identity, exitCode: code });
+    await flushLogger(log);
     process.exit(code);
   }
   process.once('SIGTERM', () => void shutdown(0));

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createLogger } from '../controller/log.js';
+import { createLogger, flushLogger } from '../controller/log.js';
 import { parseDockerConfig } from './docker-config.js';
 import { RegistryClient, type Credentials } from './registry.js';
 import { parseSealingKeys, type SealingKey } from './sealed-credentials.js';
@@ -145,6 +145,7 @@ export async function runProvider(opts: ProviderRunOptions): Promise<void> {
     clearInterval(reload);
     health?.close();
     await server.stop();
+    await flushLogger(log);
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());

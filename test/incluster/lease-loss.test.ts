@@ -69,7 +69,11 @@ describe('the leader cut off from the API server', () => {
       120000,
     );
     const restarted = (Date.now() - cut) / 1000;
-    const previous = kubectl(['-n', NS, 'logs', leader.metadata.name, '--previous', '--tail=5']);
+    // Why it restarted: it exited on its own (exit code 1, its last line says it lost the Lease), not killed by a
+    // failed liveness probe (137/143) nor OOM.
+    const terminated = getJson(['-n', NS, 'get', 'pod', leader.metadata.name]).status.containerStatuses?.[0]?.lastState
+      ?.terminated as Obj | undefined;
+    const previous = kubectl(['-n', NS, 'logs', leader.metadata.name, '--previous', '--tail=20']);
     const log = previous.stdout || previous.stderr;
     heal();
     const healed = Date.now();
@@ -102,6 +106,8 @@ describe('the leader cut off from the API server', () => {
     });
     expect(denied).toMatch(/validation\.gatekeeper\.sh/);
     expect(next).not.toContain(leader.metadata.name);
+    expect(terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(log).toMatch(/"msg":"lost the Lease; exiting so that only the new leader writes"/);
     console.log(
       `lease loss in-cluster: takeover by the other replica ${takeover.toFixed(1)} s after the cut, the cut-off ` +
         `leader restarted by the kubelet after ${restarted.toFixed(1)} s; both Ready ${recovered.toFixed(1)} s ` +

@@ -89,3 +89,36 @@ describe('Kubernetes-style JSON lines', () => {
     expect(line!.json).toMatchObject({ msg: 'Odd values', cyclic: { name: 'x', self: '[Circular]' }, big: '10' });
   });
 });
+
+describe('flushLogger', () => {
+  // A real process with its stdout a full pipe, as a container's is: the line logged just before process.exit() is the
+  // one that says why the process stopped. Runs the built module (dist/, which `make test` builds first).
+  test('every line, the last one included, reaches a piped stdout before process.exit()', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const modulePath = join(process.cwd(), 'dist', 'controller', 'log.js');
+    const script = `
+      const { createLogger, flushLogger } = await import(${JSON.stringify(modulePath)});
+      const log = createLogger();
+      for (let i = 0; i < 2000; i++) log.info('filler', { i, pad: 'x'.repeat(200) });
+      log.error('lost the Lease; exiting');
+      await flushLogger(log);
+      process.exit(1);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // Read slowly, so the pipe fills and the child's writes queue up in its own process.
+    child.stdout.pause();
+    const chunks: Buffer[] = [];
+    const timer = setInterval(() => {
+      for (let c = child.stdout.read(); c !== null; c = child.stdout.read()) chunks.push(c as Buffer);
+    }, 20);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearInterval(timer);
+    for (let c = child.stdout.read(); c !== null; c = child.stdout.read()) chunks.push(c as Buffer);
+    const lines = Buffer.concat(chunks).toString().trim().split('\n');
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(2001);
+    expect(JSON.parse(lines[2000] as string)).toMatchObject({ level: 'error', msg: 'lost the Lease; exiting' });
+  });
+});
