@@ -380,7 +380,15 @@ export class Reconciler {
     await Promise.all(
       d.prune.filter((o) => !isConstraint(o)).map((o) => limit(() => this.pruneOne(o)).then(() => outcome.pruned++)),
     );
-    if (g.moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g);
+    if (g.moduleConfig) {
+      // The ModuleConfig's status is a report (and a record of the last valid settings): a write the API server
+      // refuses (RBAC, a deleted object) must not fail the pass that enforced everything else.
+      outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g).catch((err: unknown) => {
+        if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
+        this.opts.log.warn('could not write the ModuleConfig status', { error: err.message });
+        return 0;
+      });
+    }
     // Forget rejections of objects no longer desired.
     const desiredIds = new Set(g.desired.objects.map(objectId));
     for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);

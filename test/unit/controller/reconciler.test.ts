@@ -92,8 +92,13 @@ class FakeCluster implements ClusterWriter {
     this.store.delete(`${apiVersion}/${kind}/${name}`);
   }
 
+  /** Kinds whose status writes the fake API server refuses with 403 (RBAC). */
+  readonly forbiddenStatus = new Set<string>();
+
   async mergePatchStatus(apiVersion: string, kind: string, name: string, status: unknown) {
     this.calls.push(`status ${kind}/${name}`);
+    if (this.forbiddenStatus.has(kind))
+      throw new KubeApiError(403, 'Forbidden', `patch ${kind} ${name}/status: HTTP 403: forbidden`);
     const o = this.store.get(`${apiVersion}/${kind}/${name}`);
     if (!o) throw new Error(`no ${kind} ${name}`);
     const stored = { ...o, status: status as Record<string, unknown> };
@@ -477,6 +482,26 @@ describe('Reconciler', () => {
       expect(c.Ready?.message).toMatch(/no valid module settings are known, so nothing in force is changed/);
     }
     expect(cluster.events).toEqual(['Warning InvalidSettings ModuleConfig/admission-policy-engine']);
+  });
+
+  it('a ModuleConfig status the API server refuses (403) does not fail the pass: the policies still converge', async () => {
+    const { cluster, reconciler } = setUp();
+    cluster.create_({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Restricted' } } },
+    });
+    cluster.forbiddenStatus.add('ModuleConfig');
+    cluster.deliver();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    cluster.enforce();
+    await expect(reconciler.reconcile()).resolves.toMatchObject({ statusWrites: expect.any(Number) });
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))?.status).toBe('True');
+    expect(cluster.writes()).toContain('status ModuleConfig/admission-policy-engine');
   });
 
   it("a policy deleted after its status was written is not brought back from the pass's own writes", async () => {
