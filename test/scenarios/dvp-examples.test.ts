@@ -1,15 +1,12 @@
 // End to end without the controller: every DVP documentation example is rendered by the compiler, and the output,
 // with sample Pods, Deployments and Namespaces, is given to Gatekeeper's gator. The verdicts a user would see are
 // asserted per scenario. One gator run reviews all scenarios, each in a namespace of its own.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { dump } from 'js-yaml';
 import { compile } from '../../src/compiler/compile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { policyExamples, repoRoot, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
+import { gatorVerdicts } from '../support/gator.js';
 
 type Labels = Record<string, string>;
 interface Verdict {
@@ -443,29 +440,12 @@ beforeAll(() => {
     const metadata = { ...(s.object.metadata as object), name: `scenario-${i}`, namespace: namespaces[i]?.name };
     docs.push({ ...s.object, metadata });
   });
-  const dir = mkdtempSync(join(tmpdir(), 'gatewright-scenarios-'));
-  try {
-    const file = join(dir, 'input.yaml');
-    writeFileSync(file, docs.map((d) => dump(d, { lineWidth: -1, noRefs: true })).join('---\n'));
-    const run = spawnSync(join(repoRoot, 'hack', '.bin', 'gator'), ['test', '-o', 'json', '-f', file], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (run.status !== 0 && run.status !== 1) throw new Error(`gator failed: ${run.stderr}`);
-    for (const r of JSON.parse(run.stdout || '[]') as {
-      violatingObject: { metadata: { name: string } };
-      constraint: { kind: string; metadata: { name: string } };
-      enforcementAction: string;
-      msg: string;
-    }[]) {
-      const name = r.violatingObject.metadata.name;
-      verdicts.set(name, [
-        ...(verdicts.get(name) ?? []),
-        { kind: r.constraint.kind, constraint: r.constraint.metadata.name, action: r.enforcementAction, msg: r.msg },
-      ]);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (const r of gatorVerdicts(docs)) {
+    const name = r.violatingObject.metadata.name;
+    verdicts.set(name, [
+      ...(verdicts.get(name) ?? []),
+      { kind: r.constraint.kind, constraint: r.constraint.metadata.name, action: r.enforcementAction, msg: r.msg },
+    ]);
   }
 });
 

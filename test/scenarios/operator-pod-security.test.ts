@@ -5,22 +5,15 @@
 // namespace out of every constraint, as DVP leaves its d8-* namespaces (there, the API server's Pod Security admission
 // holds the operator to restricted: the namespace's enforce label).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { dump, loadAll } from 'js-yaml';
+import { loadAll } from 'js-yaml';
 import { compile } from '../../src/compiler/compile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { repoRoot } from '../support/doc-examples.js';
+import { gatorVerdicts } from '../support/gator.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Review {
-  violatingObject: { metadata: { name: string } };
-  constraint: { kind: string; metadata: { name: string } };
-  enforcementAction: string;
-  msg: string;
-}
 
 const OPERATOR_NAMESPACE = 'gatewright-system';
 const NAMESPACE = 'operator-pod-review';
@@ -67,22 +60,10 @@ beforeAll(() => {
     },
     ...pods,
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'gatewright-pss-'));
-  try {
-    const file = join(dir, 'input.yaml');
-    writeFileSync(file, docs.map((d) => dump(d, { lineWidth: -1, noRefs: true })).join('---\n'));
-    const run = spawnSync(join(repoRoot, 'hack', '.bin', 'gator'), ['test', '-o', 'json', '-f', file], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (run.status !== 0 && run.status !== 1) throw new Error(`gator failed: ${run.stderr}`);
-    for (const r of (JSON.parse(run.stdout || '[]') as Review[] | null) ?? []) {
-      if (r.enforcementAction !== 'deny') continue;
-      const name = r.violatingObject.metadata.name;
-      denials.set(name, [...(denials.get(name) ?? []), `${r.constraint.kind}: ${r.msg}`]);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (const r of gatorVerdicts(docs)) {
+    if (r.enforcementAction !== 'deny') continue;
+    const name = r.violatingObject.metadata.name;
+    denials.set(name, [...(denials.get(name) ?? []), `${r.constraint.kind}: ${r.msg}`]);
   }
 });
 
