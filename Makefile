@@ -82,7 +82,7 @@ test: setup
 	node hack/test-all.mjs
 
 ## fault-table: issue 14's faults injected on the local control plane, gatewright run as a supervised process; prints
-## each row (survived / restarted and converged) with its recovery time
+## each row (survived / restarted and converged) with its recovery time (also a step of `make test`: suite faults)
 fault-table: cluster-tools build
 	GATEWRIGHT_FAULT_TABLE=1 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e --runTestsByPath test/e2e/faults-table.test.ts
 

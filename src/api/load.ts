@@ -1,5 +1,5 @@
 // Reading YAML manifests: multi-document files, directories, stdin, and `kind: List` wrappers.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { isRecord } from './validate.js';
@@ -57,7 +57,33 @@ export function parseManifests(text: string, source: string): SourcedDocument[] 
   return out;
 }
 
-export function readManifests(paths: string[], stdin: () => string = () => readFileSync(0, 'utf8')): SourcedDocument[] {
+/**
+ * All of stdin, synchronously. readFileSync(0) fails with EAGAIN when stdin is a non-blocking pipe that has not
+ * received everything yet (a large manifest piped in by another process): read in chunks, waiting briefly on EAGAIN.
+ */
+export function readStdinSync(): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(1 << 16);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 5);
+        continue;
+      }
+      if ((err as NodeJS.ErrnoException).code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function readManifests(paths: string[], stdin: () => string = readStdinSync): SourcedDocument[] {
   return manifestFiles(paths).flatMap((file) =>
     parseManifests(file === '-' ? stdin() : readFileSync(file, 'utf8'), file === '-' ? '<stdin>' : file),
   );

@@ -19,6 +19,7 @@
 // yet, or no longer, left an object naming one judged by no evaluation at all, i.e. admitted.)
 import type { GatekeeperAction } from '../api/types.js';
 import type { K8sObject } from './model.js';
+import { admissionPolicy } from './admission-policy.js';
 import { BASELINE_CAPABILITIES, PSS_OBJECT_SELECTOR, type StandardSet } from './pss.js';
 
 export const BACKSTOP_PREFIX = 'gatewright-backstop';
@@ -26,7 +27,6 @@ export const GATEKEEPER_NAMESPACE = 'gatekeeper-system';
 const GATEKEEPER_IGNORE_LABEL = 'admission.gatekeeper.sh/ignore';
 const EXCEPTION_LABEL = 'security.deckhouse.io/security-policy-exception';
 const CONTAINER_EXCEPTION_PREFIX = 'security.deckhouse.io/security-policy-exception.container.';
-const ADMISSION_API = 'admissionregistration.k8s.io/v1';
 
 const VALIDATION_ACTIONS: Record<GatekeeperAction, string> = { deny: 'Deny', warn: 'Warn', dryrun: 'Audit' };
 
@@ -222,7 +222,7 @@ export function exceptionsExpression(exceptions: ExceptionRef[]): string {
   return `{${namespaces.join(', ')}}[?request.namespace].orValue({})`;
 }
 
-function variables(exceptions: ExceptionRef[]): Record<string, string>[] {
+function variables(exceptions: ExceptionRef[]): { name: string; expression: string }[] {
   return [
     { name: 'podSpec', expression: POD_SPEC },
     { name: 'podLabels', expression: POD_LABELS },
@@ -237,61 +237,44 @@ function variables(exceptions: ExceptionRef[]): Record<string, string>[] {
   ];
 }
 
-function policy(name: string, set: StandardSet, input: BackstopInput): K8sObject {
+/** One action's policy and binding. */
+function policyAndBinding(name: string, set: StandardSet, input: BackstopInput): K8sObject[] {
   const grants = exceptionsExpression(input.exceptions) === '{}' ? NO_GRANTS : INLINE_GRANTS;
   const exceptions = grants.none ? [] : input.exceptions;
-  return {
-    apiVersion: ADMISSION_API,
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name },
-    spec: {
-      // A failing expression must not deny where the standard only warns or audits.
-      failurePolicy: set.action === 'deny' ? 'Fail' : 'Ignore',
-      matchConstraints: { resourceRules: resourceRules(input.controllerValidation) },
-      matchConditions: [
-        { name: 'not-exempt-namespace', expression: `!(${exemptNamespaceExpression(input.exemptNamespaces)})` },
-      ],
-      variables: [...variables(exceptions), { name: 'subject', expression: SUBJECT }],
-      validations: controls().map((c) => ({
-        expression: `!(${c.violation(grants)})`,
-        messageExpression:
-          `${lit(`[${set.name}] `)} + variables.subject + ': ' + ${c.found(grants)} + ` +
-          lit(`; allowed: ${c.allowed} (${c.name}, enforced by the API server)`),
-        // Shown should the message expression fail.
-        message: `[${set.name}] ${c.name}: not allowed by the baseline Pod Security Standard (enforced by the API server)`,
-        reason: 'Forbidden',
-      })),
-    },
-  };
-}
-
-function binding(name: string, set: StandardSet): K8sObject {
-  return {
-    apiVersion: ADMISSION_API,
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name },
-    spec: {
-      policyName: name,
-      validationActions: [VALIDATION_ACTIONS[set.action]],
-      matchResources: {
-        namespaceSelector: {
-          matchExpressions: [
-            ...set.namespaceSelector.matchExpressions,
-            { key: GATEKEEPER_IGNORE_LABEL, operator: 'DoesNotExist' },
-          ],
-        },
-        objectSelector: PSS_OBJECT_SELECTOR,
+  return admissionPolicy({
+    name,
+    // A failing expression must not deny where the standard only warns or audits.
+    failurePolicy: set.action === 'deny' ? 'Fail' : 'Ignore',
+    matchConstraints: { resourceRules: resourceRules(input.controllerValidation) },
+    matchConditions: [
+      { name: 'not-exempt-namespace', expression: `!(${exemptNamespaceExpression(input.exemptNamespaces)})` },
+    ],
+    variables: [...variables(exceptions), { name: 'subject', expression: SUBJECT }],
+    validations: controls().map((c) => ({
+      expression: `!(${c.violation(grants)})`,
+      messageExpression:
+        `${lit(`[${set.name}] `)} + variables.subject + ': ' + ${c.found(grants)} + ` +
+        lit(`; allowed: ${c.allowed} (${c.name}, enforced by the API server)`),
+      // Shown should the message expression fail.
+      message: `[${set.name}] ${c.name}: not allowed by the baseline Pod Security Standard (enforced by the API server)`,
+      reason: 'Forbidden',
+    })),
+    validationActions: [VALIDATION_ACTIONS[set.action]],
+    matchResources: {
+      namespaceSelector: {
+        matchExpressions: [
+          ...set.namespaceSelector.matchExpressions,
+          { key: GATEKEEPER_IGNORE_LABEL, operator: 'DoesNotExist' },
+        ],
       },
+      objectSelector: PSS_OBJECT_SELECTOR,
     },
-  };
+  });
 }
 
 /** The backstop's policies and bindings: one of each per action in use. */
 export function backstopPolicies(input: BackstopInput): K8sObject[] {
-  return input.baselineSets.flatMap((set) => {
-    const name = `${BACKSTOP_PREFIX}-${set.action}`;
-    return [policy(name, set, input), binding(name, set)];
-  });
+  return input.baselineSets.flatMap((set) => policyAndBinding(`${BACKSTOP_PREFIX}-${set.action}`, set, input));
 }
 
 type Json = Record<string, unknown>;

@@ -8,7 +8,8 @@
 // (k8s.io/apiserver, admission/plugin/policy/generic: admission configuration resources are exempt), so gatewright's
 // own policies and bindings are guarded by RBAC alone.
 import type { K8sObject } from './model.js';
-import { CONSTRAINT_GROUP, RESOURCES, apiVersionOf } from '../api/resources.js';
+import { CONSTRAINT_GROUP, RESOURCES } from '../api/resources.js';
+import { admissionPolicy } from './admission-policy.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './model.js';
 
 export const PROTECTION_POLICY = 'gatewright-protect-managed';
@@ -28,57 +29,42 @@ export function protectionPolicy(identity: OperatorIdentity): K8sObject[] {
   const usernames = [...new Set(identity.usernames)].sort().map((u) => JSON.stringify(u));
   const groups = [...new Set([BREAK_GLASS_GROUP, ...(identity.groups ?? [])])].sort().map((g) => JSON.stringify(g));
   const operations = ['CREATE', 'UPDATE', 'DELETE'];
-  const policy: K8sObject = {
-    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicy),
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: PROTECTION_POLICY },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: {
-        // The old object counts too: removing the label, or deleting, is matched by the label the object had.
-        objectSelector: { matchLabels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
-        resourceRules: [
-          {
-            apiGroups: [RESOURCES.ConstraintTemplate.group],
-            apiVersions: ['*'],
-            operations,
-            resources: [RESOURCES.ConstraintTemplate.plural],
-          },
-          { apiGroups: [CONSTRAINT_GROUP], apiVersions: ['*'], operations, resources: ['*'] },
-          {
-            apiGroups: [RESOURCES.SyncSet.group],
-            apiVersions: ['*'],
-            operations,
-            resources: [RESOURCES.SyncSet.plural],
-          },
-        ],
-      },
-      matchConditions: [
+  return admissionPolicy({
+    name: PROTECTION_POLICY,
+    failurePolicy: 'Fail',
+    matchConstraints: {
+      // The old object counts too: removing the label, or deleting, is matched by the label the object had.
+      objectSelector: { matchLabels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+      resourceRules: [
         {
-          name: 'not-gatewright',
-          expression:
-            `!(request.userInfo.username in [${usernames.join(', ')}] || ` +
-            `request.userInfo.groups.exists(g, g in [${groups.join(', ')}]))`,
+          apiGroups: [RESOURCES.ConstraintTemplate.group],
+          apiVersions: ['*'],
+          operations,
+          resources: [RESOURCES.ConstraintTemplate.plural],
         },
-      ],
-      validations: [
-        {
-          expression: 'false',
-          messageExpression:
-            `request.kind.kind + ' ' + request.name + ${JSON.stringify(
-              ` is managed by gatewright: only ${identity.usernames.join(', ')} and ${BREAK_GLASS_GROUP} may `,
-            )} + request.operation.lowerAscii() + ` +
-            JSON.stringify(' it; change the policy it comes from instead (label gatewright.dev/owner-name)'),
-          reason: 'Forbidden',
-        },
+        { apiGroups: [CONSTRAINT_GROUP], apiVersions: ['*'], operations, resources: ['*'] },
+        { apiGroups: [RESOURCES.SyncSet.group], apiVersions: ['*'], operations, resources: [RESOURCES.SyncSet.plural] },
       ],
     },
-  };
-  const binding: K8sObject = {
-    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicyBinding),
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: PROTECTION_POLICY },
-    spec: { policyName: PROTECTION_POLICY, validationActions: ['Deny'] },
-  };
-  return [policy, binding];
+    matchConditions: [
+      {
+        name: 'not-gatewright',
+        expression:
+          `!(request.userInfo.username in [${usernames.join(', ')}] || ` +
+          `request.userInfo.groups.exists(g, g in [${groups.join(', ')}]))`,
+      },
+    ],
+    validations: [
+      {
+        expression: 'false',
+        messageExpression:
+          `request.kind.kind + ' ' + request.name + ${JSON.stringify(
+            ` is managed by gatewright: only ${identity.usernames.join(', ')} and ${BREAK_GLASS_GROUP} may `,
+          )} + request.operation.lowerAscii() + ` +
+          JSON.stringify(' it; change the policy it comes from instead (label gatewright.dev/owner-name)'),
+        reason: 'Forbidden',
+      },
+    ],
+    validationActions: ['Deny'],
+  });
 }

@@ -2,7 +2,7 @@
 // only trusted groups may set it: a ValidatingAdmissionPolicy (evaluated by the API server itself, so it holds even
 // when Gatekeeper is down) rejects anyone else who sets it on a Pod, a workload or a workload's pod template.
 import type { K8sObject } from './model.js';
-import { RESOURCES, apiVersionOf } from '../api/resources.js';
+import { admissionPolicy } from './admission-policy.js';
 import { SKIP_PSS_CHECK_LABEL } from './pss.js';
 
 export const SKIP_CHECK_GUARD = 'gatewright-skip-pss-check';
@@ -34,45 +34,34 @@ function labelledIn(root: string): string {
  */
 export function skipCheckGuard(allowedGroups: string[]): K8sObject[] {
   const groups = [...new Set(allowedGroups)].sort().map((g) => JSON.stringify(g));
-  const policy: K8sObject = {
-    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicy),
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: SKIP_CHECK_GUARD },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: { resourceRules: workloadRules(['CREATE', 'UPDATE']) },
-      ...(groups.length > 0
-        ? {
-            matchConditions: [
-              {
-                name: 'not-an-allowed-group',
-                expression: `!request.userInfo.groups.exists(g, g in [${groups.join(', ')}])`,
-              },
-            ],
-          }
-        : {}),
-      variables: [
-        { name: 'setNow', expression: labelledIn('object') },
-        { name: 'setBefore', expression: `oldObject != null && (${labelledIn('oldObject')})` },
-      ],
-      validations: [
-        {
-          // Keeping a label someone trusted already set is fine; setting it anew is not.
-          expression: '!variables.setNow || variables.setBefore',
-          message:
-            `the label ${SKIP_PSS_CHECK_LABEL}=true leaves this object out of the Pod Security Standards; only the ` +
-            `groups ${allowedGroups.length > 0 ? allowedGroups.join(', ') : '(none)'} may set it ` +
-            '(module config: podSecurityStandards.skipCheckAllowedGroups)',
-          reason: 'Forbidden',
-        },
-      ],
-    },
-  };
-  const binding: K8sObject = {
-    apiVersion: apiVersionOf(RESOURCES.ValidatingAdmissionPolicyBinding),
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: SKIP_CHECK_GUARD },
-    spec: { policyName: SKIP_CHECK_GUARD, validationActions: ['Deny'] },
-  };
-  return [policy, binding];
+  return admissionPolicy({
+    name: SKIP_CHECK_GUARD,
+    failurePolicy: 'Fail',
+    matchConstraints: { resourceRules: workloadRules(['CREATE', 'UPDATE']) },
+    matchConditions:
+      groups.length > 0
+        ? [
+            {
+              name: 'not-an-allowed-group',
+              expression: `!request.userInfo.groups.exists(g, g in [${groups.join(', ')}])`,
+            },
+          ]
+        : [],
+    variables: [
+      { name: 'setNow', expression: labelledIn('object') },
+      { name: 'setBefore', expression: `oldObject != null && (${labelledIn('oldObject')})` },
+    ],
+    validations: [
+      {
+        // Keeping a label someone trusted already set is fine; setting it anew is not.
+        expression: '!variables.setNow || variables.setBefore',
+        message:
+          `the label ${SKIP_PSS_CHECK_LABEL}=true leaves this object out of the Pod Security Standards; only the ` +
+          `groups ${allowedGroups.length > 0 ? allowedGroups.join(', ') : '(none)'} may set it ` +
+          '(module config: podSecurityStandards.skipCheckAllowedGroups)',
+        reason: 'Forbidden',
+      },
+    ],
+    validationActions: ['Deny'],
+  });
 }

@@ -1,7 +1,7 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection (ts-operators.md §1.8, §3.6):
 //  - a candidate takes the Lease when it is free, or when its record has not changed for leaseDurationSeconds as
 //    observed on this candidate's own clock (so clock skew between replicas does not matter);
-//  - the leader renews every retryPeriod and stops leading when no renewal succeeded for renewDeadline;
+//  - the leader renews every retryPeriod and stops leading when a renewal round found no success for renewDeadline;
 //  - every write carries the resourceVersion it read, so of two replicas racing for the Lease one gets 409 Conflict:
 //    two never both lead;
 //  - release() clears holderIdentity, so a standby takes over at its next retry instead of waiting out the lease.
@@ -174,11 +174,23 @@ export class LeaderElector {
     }
   }
 
-  /** Renews until it works or the deadline since the last successful renewal passes; then stops leading. */
+  /**
+   * One renewal round, as client-go's renew(): the deadline counts from the round's start and the first attempt is
+   * made at once. So a process whose event loop stalled past the deadline (a long first pass on a starved CPU, a GC
+   * pause) renews when it wakes instead of giving up without trying; were the Lease taken meanwhile, the write's
+   * resourceVersion precondition fails it. Without stalls, rounds start a retry period after the last renewal and
+   * end within renewDeadline, so a leader that cannot renew stops before its lease runs out for the others.
+   */
   private async renew(): Promise<void> {
-    const lastRenew = this.observedAt;
+    const started = Date.now();
+    const sinceRenewal = started - this.observedAt;
+    if (sinceRenewal > this.renewDeadlineMs)
+      this.log.warn('The event loop stalled past the renew deadline; renewing at once', {
+        secondsSinceRenewal: sinceRenewal / 1000,
+        renewDeadlineSeconds: this.renewDeadlineMs / 1000,
+      });
     for (;;) {
-      const remaining = lastRenew + this.renewDeadlineMs - Date.now();
+      const remaining = started + this.renewDeadlineMs - Date.now();
       if (remaining <= 0) break;
       if (await this.tryAcquireOrRenew(remaining)) return;
       if (this.stopped) return;

@@ -380,7 +380,15 @@ export class Reconciler {
     await Promise.all(
       d.prune.filter((o) => !isConstraint(o)).map((o) => limit(() => this.pruneOne(o)).then(() => outcome.pruned++)),
     );
-    if (g.moduleConfig) outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g);
+    if (g.moduleConfig) {
+      // The ModuleConfig's status is a report (and a record of the last valid settings): a write the API server
+      // refuses (RBAC, a deleted object) must not fail the pass that enforced everything else.
+      outcome.statusWrites += await this.writeModuleConfigStatus(g.moduleConfig, g).catch((err: unknown) => {
+        if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
+        this.opts.log.warn('could not write the ModuleConfig status', { error: err.message });
+        return 0;
+      });
+    }
     // Forget rejections of objects no longer desired.
     const desiredIds = new Set(g.desired.objects.map(objectId));
     for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
@@ -427,7 +435,8 @@ export class Reconciler {
       ...d.conflicts.filter((c) => ownerKey(c.object) === key).map((c) => c.reason),
       ...(lateConflicts.get(key) ?? []),
     ];
-    const invalidErrors = g.desired.invalid.get(key) ?? g.desired.invalid.get(MODULE_CONFIG_KEY);
+    // Only the policy's own spec decides Valid: invalid module settings are the ModuleConfig's problem (its status).
+    const invalidErrors = g.desired.invalid.get(key);
     const status = buildPolicyStatus({
       generation: policy.metadata.generation ?? 0,
       spec: policy.spec,
@@ -437,6 +446,13 @@ export class Reconciler {
       rejected: this.rejectionsOf(key, g),
       gatekeeper: this.viewWithWrites(g.view),
       ...(previous ? { previous } : {}),
+      ...(g.settingsErrors.length > 0
+        ? {
+            moduleSettingsInvalid: g.desired.invalid.has(MODULE_CONFIG_KEY)
+              ? ('noneValidKnown' as const)
+              : ('lastValidInForce' as const),
+          }
+        : {}),
       now: this.now()
         .toISOString()
         .replace(/\.\d+Z$/, 'Z'),
@@ -506,28 +522,48 @@ export class Reconciler {
       // scale those Events would cost as many writes as the constraints); its Ready=True, or an invalid spec, is.
       if (!before && after.status === 'True' && type === 'Valid') continue;
       if (!before && type === 'Ready' && after.reason === 'Progressing') continue;
-      const now = this.now().toISOString();
       await limit(() =>
-        this.client.create({
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { namespace: this.opts.eventNamespace ?? 'default', generateName: `${policy.metadata.name}.` },
-          involvedObject: {
-            apiVersion: policy.apiVersion,
-            kind: policy.kind,
-            name: policy.metadata.name,
-            uid: policy.metadata.uid,
-          },
-          reason: after.reason,
-          message: `${type}=${after.status}: ${after.message}`,
-          type: after.status === 'True' ? 'Normal' : 'Warning',
-          source: { component: 'gatewright' },
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        } as { apiVersion: string; kind: string; metadata: { namespace?: string } }),
-      ).catch((err: unknown) => this.opts.log.warn('could not record an event', { error: String(err) }));
+        this.recordEvent(
+          policy,
+          after.reason,
+          `${type}=${after.status}: ${after.message}`,
+          after.status === 'True' ? 'Normal' : 'Warning',
+        ),
+      );
     }
+  }
+
+  /** One Event about a (cluster-scoped) object, in the event namespace; a failure is logged, never fatal. */
+  private async recordEvent(
+    object: ObservedObject,
+    reason: string,
+    message: string,
+    type: 'Normal' | 'Warning',
+  ): Promise<void> {
+    const now = this.now().toISOString();
+    await this.client
+      .create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { namespace: this.opts.eventNamespace ?? 'default', generateName: `${object.metadata.name}.` },
+        involvedObject: {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          name: object.metadata.name,
+          uid: object.metadata.uid,
+        },
+        reason,
+        message,
+        type,
+        source: { component: 'gatewright' },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      } as { apiVersion: string; kind: string; metadata: { namespace?: string } })
+      .then(
+        () => undefined,
+        (err: unknown) => this.opts.log.warn('could not record an event', { error: String(err) }),
+      );
   }
 
   private async writeModuleConfigStatus(moduleConfig: ObservedObject, g: Gathered): Promise<number> {
@@ -566,6 +602,11 @@ export class Reconciler {
       metadata: { ...moduleConfig.metadata, resourceVersion: stored.metadata.resourceVersion },
       status,
     } as K8sObject);
+    // One Event for the module settings turning invalid or valid again: on the ModuleConfig, not on every policy.
+    if ((previous.message ?? '') === '' && message !== '')
+      await this.recordEvent(moduleConfig, 'InvalidSettings', message, 'Warning');
+    else if ((previous.message ?? '') !== '' && message === '')
+      await this.recordEvent(moduleConfig, 'ValidSettings', 'the settings are valid and in force', 'Normal');
     return 1;
   }
 

@@ -5,7 +5,7 @@ import { specHash } from '../compiler/compile.js';
 import type { PolicyResult } from '../compiler/model.js';
 import type { ObservedObject } from './plan.js';
 import { RESOURCES } from '../api/resources.js';
-import type { CheckStatus, Condition, PolicyStatus } from '../api/types.js';
+import { MODULE_CONFIG_NAME, type CheckStatus, type Condition, type PolicyStatus } from '../api/types.js';
 
 // The status shapes are the API's (src/api: generated from the status schema of the CRDs).
 export type { CheckStatus, Condition, PolicyStatus };
@@ -72,6 +72,23 @@ export interface StatusInput {
   gatekeeper: GatekeeperView;
   previous?: Partial<PolicyStatus>;
   now: string;
+  /**
+   * The module settings (ModuleConfig admission-policy-engine) are invalid. That is the ModuleConfig's own problem,
+   * reported on its status: a policy stays Valid by its own spec, and its Ready message only says which settings are
+   * in force (the last valid ones, or, with none known, what is in force left unchanged). No condition changes
+   * status or reason, so no policy gets an Event for it.
+   */
+  moduleSettingsInvalid?: 'lastValidInForce' | 'noneValidKnown';
+}
+
+/** What a policy's Ready message adds while the module settings are invalid. */
+export function moduleSettingsNote(state: StatusInput['moduleSettingsInvalid']): string {
+  if (state === undefined) return '';
+  const which =
+    state === 'lastValidInForce'
+      ? 'the last valid module settings stay in force'
+      : 'no valid module settings are known, so nothing in force is changed (only missing objects are created)';
+  return `; the ModuleConfig ${MODULE_CONFIG_NAME} is invalid: ${which} until it is fixed (see its status.message)`;
 }
 
 function condition(
@@ -185,7 +202,15 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
   return {
     observedGeneration: generation,
     conditions: [
-      condition('Ready', ready, readyReason, readyMessage, generation, prevConditions, now),
+      condition(
+        'Ready',
+        ready,
+        readyReason,
+        `${readyMessage}${moduleSettingsNote(input.moduleSettingsInvalid)}`,
+        generation,
+        prevConditions,
+        now,
+      ),
       condition(
         'Valid',
         valid,

@@ -297,6 +297,23 @@ describe('LeaderElector on a Lease', () => {
     await third.release();
   });
 
+  test('a leader whose event loop stalled past the renew deadline renews when it wakes and keeps leading', async () => {
+    // The operator exited after a long first pass on a loaded machine: its renewal fired after the deadline and gave
+    // up untried. As client-go does, the round that wakes late tries at once; the Lease was not taken, so it holds.
+    const lease = `stalled-${SUFFIX}`;
+    const leader = elector(lease, 'stalled');
+    leader.start();
+    await waitFor('it leads', async () => leader.isLeader, WAIT);
+    const before = (await readLease(lease))?.spec?.renewTime;
+    const until = Date.now() + 3500; // past the 3 s renew deadline, within the 4 s lease
+    while (Date.now() < until); // a synchronous pass: no timer runs meanwhile
+    await waitFor('a renewal after the stall', async () => (await readLease(lease))?.spec?.renewTime !== before, WAIT);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect([leader.isLeader, leader.events]).toEqual([true, ['started']]);
+    expect((await readLease(lease))?.spec?.holderIdentity).toBe('stalled');
+    await leader.release();
+  });
+
   test('a leader whose Lease was taken by someone else stops leading', async () => {
     const lease = `usurped-${SUFFIX}`;
     const victim = elector(lease, 'victim');

@@ -36,17 +36,19 @@ const warnedCases = BAD_OBJECTS.filter((b) => b.outcome === 'warned');
 /** `gatewright validate -o json` on one object: its errors and warnings as `path: message`. */
 function validateLines(b: BadObject): { errors: string[]; warnings: string[] } {
   const r = cli(['validate', '-f', '-', '-o', 'json'], JSON.stringify(b.object));
-  const out = JSON.parse(r.stdout) as Record<'errors' | 'warnings', { path: string; message: string }[]>;
+  let out: Record<'errors' | 'warnings', { path: string; message: string }[]>;
+  try {
+    out = JSON.parse(r.stdout) as typeof out;
+  } catch {
+    throw new Error(`${b.name}: gatewright validate printed no JSON (exit ${r.status}, ${r.signal ?? 'no signal'}, ${r.error?.message ?? ''}): ${r.stderr.slice(0, 500)}`); // prettier-ignore
+  }
   const line = (e: { path: string; message: string }) => `${e.path ? `${e.path}: ` : ''}${e.message}`;
   return { errors: out.errors.map(line), warnings: out.warnings.map(line) };
 }
 
 const POLICY = securityPolicy('webhook-sysctls', { allowPrivileged: true, allowPrivilegeEscalation: true, allowedUnsafeSysctls: ['*'], forbiddenSysctls: ['*'] }, { match: { namespaceSelector: { matchNames: [NS] } } }); // prettier-ignore
 
-const SKIPPED = true;
-
 beforeAll(async () => {
-  if (SKIPPED) return;
   client = e2eClient();
   await installCrds(client);
   for (const name of [LEASE_NAMESPACE, NS])
@@ -93,7 +95,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (SKIPPED) return;
   if (client) {
     await client.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'gatewright-policies' } }); // prettier-ignore
     await client.delete(POLICY as unknown as KubeObject);
@@ -109,16 +110,17 @@ afterAll(async () => {
   }
 });
 
-// Open defect: in this session's runs the `gatewright run` process logged "validating webhook serving", reconciled,
-// then released its Lease and stopped on its own, so the API server's calls were refused (connection refused) and
-// these tests failed; the cause is not found yet. Skipped until it is; door.test.ts exercises the same webhook code
-// in-process behind the same API server.
-describe.skip('gatewright run --webhook-port behind the real API server', () => {
+// The process once stopped on its own here: a first pass and the webhook's first reviews on a loaded machine held
+// its event loop past the Lease's renew deadline, and the renewal that woke late gave up without trying (lost Lease →
+// exit). It now renews at once when it wakes, as client-go does (leader.ts); the last test checks it still runs.
+describe('gatewright run --webhook-port behind the real API server', () => {
   // kubectl words a refusal from the causes the webhook returns: `The <Kind> "<name>" is invalid: <path>: <message>`.
   test('every webhook-only case is refused at kubectl apply with the same lines gatewright validate prints', async () => {
     let refused = 0;
     for (const b of webhookCases) {
-      const r = await k(['apply', '-f', '-'], JSON.stringify(b.object));
+      // Server-side: a client-side apply copies the object into an annotation, and the 1 MiB case is then refused
+      // for that annotation's size before the webhook sees it.
+      const r = await k(['apply', '--server-side', '-f', '-'], JSON.stringify(b.object));
       expect([b.name, r.code === 0]).toEqual([b.name, false]);
       const { errors } = validateLines(b);
       expect([b.name, errors.length > 0]).toEqual([b.name, true]);
@@ -158,5 +160,12 @@ describe.skip('gatewright run --webhook-port behind the real API server', () => 
     });
     expect((denied.json as { message?: string }).message).toContain('[webhook-sysctls]');
     expect((await pod([])).status).toBe(201);
+  });
+
+  test('the process is still up and leading after all of it', () => {
+    const stalls = log.filter((l) => l.includes('stalled past the renew deadline')).length;
+    console.log(`webhook process: event loop stalls past the renew deadline, renewed at once: ${stalls}`);
+    expect([operator?.exitCode, operator?.signalCode]).toEqual([null, null]);
+    expect(log.filter((l) => /lost the Lease/i.test(l))).toEqual([]);
   });
 });

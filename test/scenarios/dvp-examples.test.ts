@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { compile } from '../../src/compiler/compile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { policyExamples, repoRoot, SLIPPED_EXAMPLE } from '../support/doc-examples.js';
-import { gatorReviews, namespaceObject } from '../support/gator.js';
+import { gatorVerdicts } from '../support/gator.js';
 
 type Labels = Record<string, string>;
 interface Verdict {
@@ -429,12 +429,18 @@ beforeAll(() => {
   }));
   const result = compile({ policies, namespaces, library });
   expect([...result.invalid.keys()]).toEqual([]);
-  const docs: unknown[] = [...result.objects, ...namespaces.map((ns) => namespaceObject(ns.name, ns.labels))];
+  const docs: unknown[] = [...result.objects];
+  for (const ns of namespaces)
+    docs.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns.name, labels: { ...ns.labels, 'kubernetes.io/metadata.name': ns.name } },
+    });
   SCENARIOS.forEach((s, i) => {
     const metadata = { ...(s.object.metadata as object), name: `scenario-${i}`, namespace: namespaces[i]?.name };
     docs.push({ ...s.object, metadata });
   });
-  for (const r of gatorReviews(docs)) {
+  for (const r of gatorVerdicts(docs)) {
     const name = r.violatingObject.metadata.name;
     verdicts.set(name, [
       ...(verdicts.get(name) ?? []),

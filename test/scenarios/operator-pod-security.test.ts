@@ -11,7 +11,7 @@ import { loadAll } from 'js-yaml';
 import { compile } from '../../src/compiler/compile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { repoRoot } from '../support/doc-examples.js';
-import { gatorReviews, namespaceObject } from '../support/gator.js';
+import { gatorVerdicts } from '../support/gator.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -51,7 +51,16 @@ beforeAll(() => {
       spec.containers[0].securityContext.capabilities = { add: ['NET_ADMIN'] };
     }),
   ];
-  for (const r of gatorReviews([...result.objects, namespaceObject(NAMESPACE, namespace.labels), ...pods])) {
+  const docs = [
+    ...result.objects,
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE, labels: { ...namespace.labels, 'kubernetes.io/metadata.name': NAMESPACE } },
+    },
+    ...pods,
+  ];
+  for (const r of gatorVerdicts(docs)) {
     if (r.enforcementAction !== 'deny') continue;
     const name = r.violatingObject.metadata.name;
     denials.set(name, [...(denials.get(name) ?? []), `${r.constraint.kind}: ${r.msg}`]);

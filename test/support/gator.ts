@@ -1,5 +1,5 @@
-// Gatekeeper's own `gator test` over a set of objects (templates, constraints, namespaces and the objects to review),
-// as the scenario suites use it: one run, the results as gator reports them.
+// Gatekeeper's gator as the scenario tests run it: the documents as one YAML stream, `gator test -o json`, the
+// verdicts parsed. Exit status 1 only means some object violates a constraint; anything else is gator failing.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,34 +7,45 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { repoRoot } from './doc-examples.js';
 
-/** One violation gator found: which object broke which constraint, under which action, and its message. */
-export interface GatorReview {
-  violatingObject: { metadata: { name: string } };
+export interface GatorVerdict {
+  violatingObject: { kind?: string; metadata: { name: string; namespace?: string } };
   constraint: { kind: string; metadata: { name: string } };
   enforcementAction: string;
   msg: string;
 }
 
-/** Every violation `gator test` reports for these objects (exit 1 means violations, not a failure). */
-export function gatorReviews(docs: unknown[]): GatorReview[] {
+export interface GatorRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  verdicts: GatorVerdict[];
+}
+
+/** Runs `gator test` over the documents; never throws on gator's own failure (the caller asserts on it). */
+export function gatorTest(docs: unknown[]): GatorRun {
   const dir = mkdtempSync(join(tmpdir(), 'gatewright-gator-'));
   try {
     const file = join(dir, 'input.yaml');
     writeFileSync(file, docs.map((d) => dump(d, { lineWidth: -1, noRefs: true })).join('---\n'));
     const run = spawnSync(join(repoRoot, 'hack', '.bin', 'gator'), ['test', '-o', 'json', '-f', file], {
       encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
+      maxBuffer: 256 * 1024 * 1024,
     });
-    if (run.status !== 0 && run.status !== 1) throw new Error(`gator failed: ${run.stderr}`);
-    return (JSON.parse(run.stdout || '[]') as GatorReview[] | null) ?? [];
+    let verdicts: GatorVerdict[] = [];
+    try {
+      verdicts = (JSON.parse(run.stdout || '[]') as GatorVerdict[] | null) ?? [];
+    } catch {
+      verdicts = [];
+    }
+    return { status: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? '', verdicts };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** A Namespace object with its labels, as the API server stores it (with kubernetes.io/metadata.name). */
-export const namespaceObject = (name: string, labels: Record<string, string> = {}) => ({
-  apiVersion: 'v1',
-  kind: 'Namespace',
-  metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } },
-});
+/** As gatorTest, throwing when gator itself failed (not a verdict). */
+export function gatorVerdicts(docs: unknown[]): GatorVerdict[] {
+  const run = gatorTest(docs);
+  if (run.status !== 0 && run.status !== 1) throw new Error(`gator failed: ${run.stderr}`);
+  return run.verdicts;
+}

@@ -81,6 +81,50 @@ export const editedPolicy = fc
     return { base, edited: JSON.parse(JSON.stringify(doc)) as Record<string, unknown> };
   });
 
+/** Every string value of the examples: an edit that puts one elsewhere is often still valid. */
+const exampleStrings = [
+  ...new Set(
+    examples.flatMap((e) =>
+      paths(e)
+        .map((p) => p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], e))
+        .filter((v): v is string => typeof v === 'string'),
+    ),
+  ),
+].sort();
+
+/**
+ * A documentation example with 1–3 plausible edits, mostly still valid: a boolean flipped, a number moved a little,
+ * a string swapped for another string of the examples, a list shortened or with an element repeated. Valid policies
+ * with parameters no example has, so what they compile to is put in force and evaluated.
+ */
+export const plausiblePolicy = fc
+  .record({
+    base: fc.constantFrom(...examples),
+    edits: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: -3, max: 3 })), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ base, edits }) => {
+    let doc: unknown = base;
+    for (const [pick, choice, delta] of edits) {
+      const candidates = paths(doc).filter((p) => p.length > 1 && p[0] === 'spec');
+      const path = candidates[pick % candidates.length] as (string | number)[];
+      const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], doc);
+      const next =
+        typeof value === 'boolean'
+          ? !value
+          : typeof value === 'number'
+            ? Math.max(0, value + delta)
+            : typeof value === 'string'
+              ? exampleStrings[choice % exampleStrings.length]
+              : Array.isArray(value) && value.length > 0
+                ? choice % 2 === 0
+                  ? value.slice(1)
+                  : [...value, value[choice % value.length]]
+                : value;
+      doc = setAt(doc, path, next);
+    }
+    return { base, edited: JSON.parse(JSON.stringify(doc)) as Record<string, unknown> };
+  });
+
 /** Namespace matching gets its own generator: that is where one bad glob used to halt every reconcile (HTTP 422). */
 export const namespaceEdit = fc
   .record({

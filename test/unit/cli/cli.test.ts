@@ -45,6 +45,20 @@ describe('gatewright validate', () => {
     expect([r.code, r.stdout]).toEqual([0, '5 object(s) valid\n']);
   });
 
+  it('reads a large manifest from a pipe whole (Node’s readFileSync(0) failed with EAGAIN on it)', () => {
+    const huge = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'SecurityPolicyException',
+      metadata: { name: 'huge-notes', namespace: 'team-a' },
+      spec: { notes: 'x'.repeat(4 << 20) },
+    };
+    for (let i = 0; i < 5; i++) {
+      const r = cli(['validate', '-f', '-', '-o', 'json'], JSON.stringify(huge));
+      expect([r.code, r.stderr]).toEqual([1, '']);
+      expect((JSON.parse(r.stdout) as { errors: { message: string }[] }).errors.length).toBeGreaterThan(0);
+    }
+  });
+
   it('rejects the slipped example read from stdin, one line per error naming source, object and field', () => {
     const r = cli(['validate', '-f', '-'], slipped);
     expect(r.code).toBe(1);

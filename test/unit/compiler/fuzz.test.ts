@@ -13,7 +13,7 @@ import type { K8sObject } from '../../../src/compiler/model.js';
 import { planChanges, type ObservedObject } from '../../../src/controller/plan.js';
 import { loadLibrary } from '../../../src/library/load.js';
 import { repoRoot } from '../../support/doc-examples.js';
-import { editedPolicy, namespaceEdit } from '../../support/policy-fuzz.js';
+import { editedPolicy, namespaceEdit, plausiblePolicy } from '../../support/policy-fuzz.js';
 
 const library = loadLibrary(join(repoRoot, 'templates'));
 
@@ -62,12 +62,15 @@ function rejectionsOf(constraint: K8sObject): string[] {
 describe('fuzz: random edits of the documentation examples', () => {
   it('validation and compilation never throw, and every constraint emitted is one Gatekeeper accepts', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(editedPolicy, namespaceEdit), { minLength: 1, maxLength: 4 }), (docs) => {
-        const policies = docs.map((d) => d.edited);
-        for (const p of policies) validateObject(p);
-        const result = compile({ policies, namespaces: [], library });
-        expect(constraintsOf(result.objects).flatMap(rejectionsOf)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(fc.oneof(editedPolicy, namespaceEdit, plausiblePolicy), { minLength: 1, maxLength: 4 }),
+        (docs) => {
+          const policies = docs.map((d) => d.edited);
+          for (const p of policies) validateObject(p);
+          const result = compile({ policies, namespaces: [], library });
+          expect(constraintsOf(result.objects).flatMap(rejectionsOf)).toEqual([]);
+        },
+      ),
       { numRuns: 200 },
     );
   });

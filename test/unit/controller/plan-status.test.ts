@@ -241,6 +241,34 @@ describe('policy status', () => {
     expect(s.checks).toEqual(before.checks);
   });
 
+  it('invalid module settings: the policy stays Valid and Ready (same reasons, so no Event); only a note says so', () => {
+    const before = buildPolicyStatus({ ...base, result, gatekeeper: enforcedView() });
+    for (const state of ['lastValidInForce', 'noneValidKnown'] as const) {
+      const s = buildPolicyStatus({
+        ...base,
+        result,
+        gatekeeper: enforcedView(),
+        previous: before,
+        moduleSettingsInvalid: state,
+        now: '2026-11-27T01:00:00Z',
+      });
+      expect(cond(s, 'Valid')).toEqual(cond(before, 'Valid'));
+      expect(cond(s, 'Ready')).toMatchObject({
+        status: 'True',
+        reason: 'Enforced',
+        lastTransitionTime: cond(before, 'Ready')?.lastTransitionTime,
+      });
+      expect(cond(s, 'Ready')?.message).toBe(
+        `3 check(s) enforced by Gatekeeper; the ModuleConfig admission-policy-engine is invalid: ${
+          state === 'lastValidInForce'
+            ? 'the last valid module settings stay in force'
+            : 'no valid module settings are known, so nothing in force is changed (only missing objects are created)'
+        } until it is fixed (see its status.message)`,
+      );
+      expect([s.checks, cond(s, 'Degraded')]).toEqual([before.checks, cond(before, 'Degraded')]);
+    }
+  });
+
   it('a name conflict makes the policy Degraded', () => {
     const s = buildPolicyStatus({
       ...base,

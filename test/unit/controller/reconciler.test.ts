@@ -92,8 +92,13 @@ class FakeCluster implements ClusterWriter {
     this.store.delete(`${apiVersion}/${kind}/${name}`);
   }
 
+  /** Kinds whose status writes the fake API server refuses with 403 (RBAC). */
+  readonly forbiddenStatus = new Set<string>();
+
   async mergePatchStatus(apiVersion: string, kind: string, name: string, status: unknown) {
     this.calls.push(`status ${kind}/${name}`);
+    if (this.forbiddenStatus.has(kind))
+      throw new KubeApiError(403, 'Forbidden', `patch ${kind} ${name}/status: HTTP 403: forbidden`);
     const o = this.store.get(`${apiVersion}/${kind}/${name}`);
     if (!o) throw new Error(`no ${kind} ${name}`);
     const stored = { ...o, status: status as Record<string, unknown> };
@@ -102,8 +107,14 @@ class FakeCluster implements ClusterWriter {
     return structuredClone(stored);
   }
 
+  /** Events recorded, as `type reason Kind/name`. */
+  readonly events: string[] = [];
+
   async create(obj: { kind: string }): Promise<void> {
     this.calls.push(`create ${obj.kind}`);
+    const e = obj as { kind: string; type?: string; reason?: string; involvedObject?: { kind: string; name: string } };
+    if (e.kind === 'Event')
+      this.events.push(`${e.type} ${e.reason} ${e.involvedObject?.kind}/${e.involvedObject?.name}`);
   }
 
   /** The watches catch up: the cache holds what the store holds. */
@@ -388,6 +399,8 @@ describe('Reconciler', () => {
     cluster.deliver();
     cluster.ingest();
     await reconciler.reconcile();
+    cluster.enforce();
+    await reconciler.reconcile();
     cluster.deliver();
     const stored = cluster.store.get('deckhouse.io/v1alpha1/ModuleConfig/admission-policy-engine') as ObservedObject;
     expect(stored.status).toEqual({
@@ -398,6 +411,7 @@ describe('Reconciler', () => {
     stored.metadata.resourceVersion = '99999';
     cluster.deliver();
     cluster.writes();
+    cluster.events.length = 0;
     await reconciler.reconcile();
     const writes = cluster.writes();
     expect(writes.filter((w) => w.startsWith('delete'))).toEqual([]);
@@ -408,7 +422,86 @@ describe('Reconciler', () => {
     ).toMatch(
       /^invalid settings; the last valid settings stay in force until they are fixed: .*defaultPolicy: Unsupported value: "Strict"/,
     );
-    expect(cluster.statusOf('OperationPolicy', 'op')?.conditions.find((c) => c.type === 'Valid')?.status).toBe('True');
+    // What kubectl shows on a policy: still Valid and Ready (its own spec is fine), the Ready message naming the
+    // settings in force; one Warning Event, on the ModuleConfig, none on the policies.
+    const conditions = (name: string, kind = 'OperationPolicy') =>
+      Object.fromEntries((cluster.statusOf(kind, name)?.conditions ?? []).map((c) => [c.type, c]));
+    for (const [kind, name] of [
+      ['OperationPolicy', 'op'],
+      ['SecurityPolicy', 'sp'],
+    ] as const) {
+      expect(conditions(name, kind).Valid).toMatchObject({ status: 'True', reason: 'ValidSpec' });
+      expect(conditions(name, kind).Ready).toMatchObject({ status: 'True', reason: 'Enforced' });
+      expect(conditions(name, kind).Ready?.message).toMatch(
+        /the ModuleConfig admission-policy-engine is invalid: the last valid module settings stay in force/,
+      );
+    }
+    expect(cluster.events).toEqual(['Warning InvalidSettings ModuleConfig/admission-policy-engine']);
+    cluster.deliver();
+    await reconciler.reconcile();
+    expect(cluster.writes().filter((w) => w.startsWith('status') || w.startsWith('create'))).toEqual([]);
+
+    // Fixed: the note goes, one Normal Event on the ModuleConfig, still none on the policies.
+    const current = cluster.store.get('deckhouse.io/v1alpha1/ModuleConfig/admission-policy-engine') as ObservedObject;
+    current.spec = { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Restricted' } } };
+    current.metadata.resourceVersion = '199999';
+    cluster.deliver();
+    await reconciler.reconcile();
+    expect(conditions('op').Ready?.message).not.toMatch(/ModuleConfig/);
+    expect(cluster.events).toEqual([
+      'Warning InvalidSettings ModuleConfig/admission-policy-engine',
+      'Normal ValidSettings ModuleConfig/admission-policy-engine',
+    ]);
+  });
+
+  it('module settings invalid from the start: policies stay Valid and Ready, no Event but the ModuleConfig’s', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    cluster.enforce();
+    await reconciler.reconcile();
+    cluster.deliver();
+    expect(cluster.events.filter((e) => e.includes('Warning'))).toEqual([]);
+    cluster.create_({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } },
+    });
+    cluster.deliver();
+    cluster.events.length = 0;
+    await reconciler.reconcile();
+    for (const [kind, name] of [
+      ['OperationPolicy', 'op'],
+      ['SecurityPolicy', 'sp'],
+    ] as const) {
+      const c = Object.fromEntries((cluster.statusOf(kind, name)?.conditions ?? []).map((x) => [x.type, x]));
+      expect([c.Valid?.status, c.Ready?.status, c.Ready?.reason]).toEqual(['True', 'True', 'Enforced']);
+      expect(c.Ready?.message).toMatch(/no valid module settings are known, so nothing in force is changed/);
+    }
+    expect(cluster.events).toEqual(['Warning InvalidSettings ModuleConfig/admission-policy-engine']);
+  });
+
+  it('a ModuleConfig status the API server refuses (403) does not fail the pass: the policies still converge', async () => {
+    const { cluster, reconciler } = setUp();
+    cluster.create_({
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ModuleConfig',
+      metadata: { name: 'admission-policy-engine' },
+      spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Restricted' } } },
+    });
+    cluster.forbiddenStatus.add('ModuleConfig');
+    cluster.deliver();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    cluster.enforce();
+    await expect(reconciler.reconcile()).resolves.toMatchObject({ statusWrites: expect.any(Number) });
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))?.status).toBe('True');
+    expect(cluster.writes()).toContain('status ModuleConfig/admission-policy-engine');
   });
 
   it("a policy deleted after its status was written is not brought back from the pass's own writes", async () => {
