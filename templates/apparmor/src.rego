@@ -9,27 +9,25 @@ allowed_profiles := object.get(input, ["parameters", "allowedProfiles"], [])
 
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
-# Dotted path of the pod's metadata ("metadata", or "spec.template.metadata" for a workload).
-metadata_prefix := "metadata" if common.kind == "Pod"
-
-else := concat(".", array.concat(array.slice(common.spec_path, 0, count(common.spec_path) - 1), ["metadata"]))
 
 # Tested first: containers whose profile the constraint does not admit. Containers without a field of their own
 # usually all get one profile (the pod's field, or runtime/default): it is judged once, not per container.
 candidates := array.concat(own_field_candidates, inherited_candidates)
 
-own_field_candidates := [{"entry": entry, "found": found} |
-	some entry in common.containers
-	value := entry.container.securityContext.appArmorProfile
+own_field_candidates := [{"entry": {"container": c, "field": field, "index": i}, "found": found} |
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	value := c.securityContext.appArmorProfile
 	found := {"profile": field_profile(value), "source": "container"}
 	not glob.matches_any(allowed_profiles, found.profile)
 ]
 
 inherited_candidates := [] if {
 	uniform_admitted
-} else := [{"entry": entry, "found": uniform} |
-	some entry in common.containers
-	object.get(entry.container, ["securityContext", "appArmorProfile"], null) == null
+} else := [{"entry": {"container": c, "field": field, "index": i}, "found": uniform} |
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	object.get(c, ["securityContext", "appArmorProfile"], null) == null
 ] if {
 	uniform
 } else := [{"entry": entry, "found": found} |
@@ -60,9 +58,9 @@ else := candidates
 excepted(c) if glob.matches_any(exception.allowed(exception.for_container(c.entry), ["securityContext", "appArmorProfile", "allowedValues"], []), c.found.profile)
 
 violation contains {"msg": msg, "details": message.details(field, c.found.profile, allowed_profiles)} if {
+	candidates != []
 	not common.is_delete
-	some i in common.reported_indices(count(offending))
-	c := offending[i]
+	some i, c in common.first_reported(offending)
 	field := field_of(c.entry, c.found.source)
 	msg := common.reported(i, count(offending), message.format(common.container_subject(c.entry), field, shown(c.found), allowed_profiles))
 }
@@ -73,7 +71,7 @@ else := found.profile
 
 field_of(entry, "container") := sprintf("%s.securityContext.appArmorProfile.type", [common.path(entry)])
 
-field_of(entry, "annotation") := sprintf("%s.annotations[%q]", [metadata_prefix, concat("", [annotation_prefix, entry.container.name])])
+field_of(entry, "annotation") := sprintf("%s.annotations[%q]", [common.metadata_prefix, concat("", [annotation_prefix, entry.container.name])])
 
 field_of(_, "pod") := sprintf("%s.securityContext.appArmorProfile.type", [common.spec_prefix])
 

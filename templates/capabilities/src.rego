@@ -16,10 +16,11 @@ allowed_set := {c | some c in allowed_caps}
 allows_all if "ALL" in allowed_set
 
 # Tested first: every added capability the constraint does not admit, as {entry, index, cap}.
-add_candidates := [{"entry": entry, "i": i, "cap": cap} |
+add_candidates := [{"entry": {"container": c, "field": field, "index": ci}, "i": i, "cap": cap} |
 	not allows_all
-	some entry in common.containers
-	some i, cap in object.get(entry.container, ["securityContext", "capabilities", "add"], [])
+	some field in common.container_fields
+	some ci, c in common.pod_spec[field]
+	some i, cap in c.securityContext.capabilities.add
 	not cap in allowed_set
 ]
 
@@ -28,9 +29,9 @@ add_offending := [a | some a in add_candidates; not add_allowed(a.cap, a.entry)]
 else := add_candidates
 
 violation contains {"msg": msg, "details": message.details(field, a.cap, allowed_caps)} if {
+	add_candidates != []
 	not common.is_delete
-	some k in common.reported_indices(count(add_offending))
-	a := add_offending[k]
+	some k, a in common.first_reported(add_offending)
 	field := sprintf("%s.securityContext.capabilities.add[%d]", [common.path(a.entry), a.i])
 	msg := common.reported(k, count(add_offending), message.format(common.container_subject(a.entry), field, a.cap, allowed_caps))
 }
@@ -45,11 +46,12 @@ add_allowed(cap, entry) if {
 }
 
 # Containers that do not drop every required capability (Windows pods are exempt).
-drop_candidates := [entry |
-	count(required_drops) > 0
+drop_candidates := [{"container": c, "field": field, "index": i} |
+	required_drops != []
 	not common.is_windows_pod
-	some entry in common.containers
-	drops := object.get(entry.container, ["securityContext", "capabilities", "drop"], [])
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	drops := object.get(c, ["securityContext", "capabilities", "drop"], [])
 	not "ALL" in drops
 	count([r | some r in required_drops; not r in drops]) > 0
 ]
@@ -63,9 +65,9 @@ drops_of(entry) := object.get(entry.container, ["securityContext", "capabilities
 missing_drops(entry) := [r | some r in required_drops; not dropped(r, drops_of(entry))]
 
 violation contains {"msg": msg, "details": message.details(field, actual, required_drops)} if {
+	drop_candidates != []
 	not common.is_delete
-	some k in common.reported_indices(count(drop_offending))
-	entry := drop_offending[k]
+	some k, entry in common.first_reported(drop_offending)
 	actual := object.get(entry.container, ["securityContext", "capabilities", "drop"], null)
 	field := sprintf("%s.securityContext.capabilities.drop", [common.path(entry)])
 	rule := sprintf("must drop %s", [json.marshal(missing_drops(entry))])

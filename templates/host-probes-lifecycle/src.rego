@@ -3,22 +3,37 @@ package gatewright.host_probes_lifecycle
 import data.lib.common
 import data.lib.message
 
-# Where a container can name a host for the kubelet to connect to.
-handlers := [
-	["livenessProbe"],
-	["readinessProbe"],
-	["startupProbe"],
-	["lifecycle", "postStart"],
-	["lifecycle", "preStop"],
-]
+# Where a container can name a host for the kubelet to connect to: a probe (container field) or a lifecycle hook
+# (under lifecycle), each through httpGet or tcpSocket. Looked up by reference, so a container without the handler
+# costs one failed lookup, not a path built and walked.
+probes := ["livenessProbe", "readinessProbe", "startupProbe"]
 
-violation contains {"msg": msg, "details": message.details(field, host, "")} if {
-	not common.is_delete
-	some entry in common.containers
-	some handler in handlers
-	some action in ["httpGet", "tcpSocket"]
-	host := object.get(entry.container, array.concat(handler, [action, "host"]), "")
+hooks := ["postStart", "preStop"]
+
+actions := ["httpGet", "tcpSocket"]
+
+# {entry, handler (dotted), action, host} for every handler that names a host.
+hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": name, "action": action, "host": host} if {
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	some name in probes
+	some action in actions
+	host := c[name][action].host
 	host != ""
-	field := concat(".", [common.path(entry), concat(".", handler), action, "host"])
-	msg := message.format_rule(common.container_subject(entry), field, host, "must be unset (the kubelet connects to the pod IP)")
+}
+
+hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": concat(".", ["lifecycle", name]), "action": action, "host": host} if {
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	some name in hooks
+	some action in actions
+	host := c.lifecycle[name][action].host
+	host != ""
+}
+
+violation contains {"msg": msg, "details": message.details(field, h.host, "")} if {
+	not common.is_delete
+	some h in hosts
+	field := concat(".", [common.path(h.entry), h.handler, h.action, "host"])
+	msg := message.format_rule(common.container_subject(h.entry), field, h.host, "must be unset (the kubelet connects to the pod IP)")
 }

@@ -30,12 +30,50 @@ spec_path := object.get(pod_spec_paths, kind, ["spec"])
 # Dotted form of spec_path, used to point messages at a field ("spec.template.spec").
 spec_prefix := concat(".", spec_path)
 
-pod_spec := object.get(review_object, spec_path, {})
+# Kinds whose pod template sits at spec.template.
+template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+
+# The object at spec_path, {} when absent. Every check reads it on every review, so it is one direct reference per
+# kind rather than a lookup of the path followed by a walk along it.
+pod_spec := s if {
+	kind == "Pod"
+	s := input.review.object.spec
+} else := s if {
+	kind in template_kinds
+	s := input.review.object.spec.template.spec
+} else := s if {
+	kind == "CronJob"
+	s := input.review.object.spec.jobTemplate.spec.template.spec
+} else := s if {
+	kind == "PodTemplate"
+	s := input.review.object.template.spec
+} else := s if {
+	not pod_spec_paths[kind]
+	s := input.review.object.spec
+} else := {}
 
 # Metadata of the pod (for a workload, of its pod template).
-pod_metadata := object.get(review_object, "metadata", {}) if {
+pod_metadata := m if {
 	kind == "Pod"
-} else := object.get(review_object, array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata"]), {})
+	m := input.review.object.metadata
+} else := m if {
+	kind in template_kinds
+	m := input.review.object.spec.template.metadata
+} else := m if {
+	kind == "CronJob"
+	m := input.review.object.spec.jobTemplate.spec.template.metadata
+} else := m if {
+	kind == "PodTemplate"
+	m := input.review.object.template.metadata
+} else := m if {
+	not pod_spec_paths[kind]
+	m := input.review.object.metadata
+} else := {}
+
+# Dotted path of the pod's metadata ("metadata", or "spec.template.metadata" for a workload), for messages.
+metadata_prefix := "metadata" if {
+	kind == "Pod"
+} else := concat(".", array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata"]))
 
 pod_labels := object.get(pod_metadata, "labels", {})
 
@@ -47,7 +85,7 @@ namespace := ns if {
 } else := object.get(review_object, ["metadata", "namespace"], "")
 
 name := n if {
-	n := review_object.metadata.name
+	n := input.review.object.metadata.name
 	n != ""
 } else := concat("", [object.get(review_object, ["metadata", "generateName"], ""), "*"])
 
@@ -60,20 +98,23 @@ container_fields := ["containers", "initContainers", "ephemeralContainers"]
 
 # Every container of the pod spec, with where it sits: {"container": <the container>, "field": "initContainers", "index": 0}.
 # An array, not a set: a set would hash every container to deduplicate entries that cannot repeat. The field path is
-# formatted only for a container that violates (path(entry)), never up front.
-containers := [entry |
+# formatted only for a container that violates (path(entry)), never up front. The Pod Security checks, which run on
+# every Pod and workload, do not build it: they test each container where it sits (some field in container_fields;
+# some i, c in pod_spec[field]) and make an entry (entry(field, i, c)) only for one that fails the test.
+containers := [{"container": c, "field": field, "index": i} |
 	some field in container_fields
-	some i, c in object.get(pod_spec, field, [])
-	entry := {"container": c, "field": field, "index": i}
+	some i, c in pod_spec[field]
 ]
 
 # "spec.template.spec.initContainers[0]".
 path(entry) := sprintf("%s.%s[%d]", [spec_prefix, entry.field, entry.index])
 
-container_word := {"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}
-
 # "Pod team-a/web, init container "setup"".
-container_subject(entry) := sprintf("%s, %s %q", [object_ref, container_word[entry.field], entry.container.name])
+container_subject(entry) := sprintf("%s, %s %q", [
+	object_ref,
+	object.get({"containers": "container", "initContainers": "init container", "ephemeralContainers": "ephemeral container"}, entry.field, entry.field),
+	entry.container.name,
+])
 
 # Windows pods cannot set Linux-only security fields, so the Linux-only checks exempt them (as PSA does since 1.25).
 is_windows_pod if pod_spec.os.name == "windows"
@@ -82,6 +123,9 @@ is_windows_pod if pod_spec.os.name == "windows"
 # are: a Pod with thousands of offending containers is still answered well inside the webhook timeout, and the CEL
 # code reports the same way (a CEL validation yields one violation).
 max_reported := 4
+
+# The items to report, with their indices: one builtin call, whatever the number of items.
+first_reported(items) := array.slice(items, 0, max_reported)
 
 # Indices of the items to report out of n.
 reported_indices(n) := numbers.range(0, min([n, max_reported]) - 1) if n > 0

@@ -13,9 +13,11 @@ allowed := object.get(permitted, object.get(input, ["parameters", "allowedProcMo
 
 in_user_namespace if common.pod_spec.hostUsers == false
 
-candidates := [entry |
-	some entry in common.containers
-	not value(entry) in allowed
+candidates := [{"container": c, "field": field, "index": i} |
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	not object.get(c, ["securityContext", "procMount"], "Default") in allowed
+	not value_of(c) in allowed
 ]
 
 offending := [entry | some entry in candidates; not excepted(entry)] if exception.named
@@ -25,10 +27,10 @@ else := candidates
 excepted(entry) if value(entry) in exception.allowed(exception.for_container(entry), ["securityContext", "procMount", "allowedValues"], [])
 
 violation contains {"msg": msg, "details": message.details(field, proc_mount, allowed)} if {
+	candidates != []
 	not common.is_delete
 	not exempt_user_namespace
-	some i in common.reported_indices(count(offending))
-	entry := offending[i]
+	some i, entry in common.first_reported(offending)
 	proc_mount := value(entry)
 	field := sprintf("%s.securityContext.procMount", [common.path(entry)])
 	msg := common.reported(i, count(offending), message.format(common.container_subject(entry), field, proc_mount, allowed))
@@ -39,7 +41,9 @@ exempt_user_namespace if {
 	in_user_namespace
 }
 
-value(entry) := v if {
-	v := entry.container.securityContext.procMount
+value(entry) := value_of(entry.container)
+
+value_of(c) := v if {
+	v := c.securityContext.procMount
 	v != null
 } else := "Default"

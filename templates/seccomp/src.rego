@@ -13,10 +13,6 @@ pod_annotation := "seccomp.security.alpha.kubernetes.io/pod"
 
 container_annotation_prefix := "container.seccomp.security.alpha.kubernetes.io/"
 
-# Where the pod's annotations sit: "metadata" for a Pod, "spec.template.metadata" for a Deployment, ...
-metadata_prefix := "metadata" if {
-	common.kind == "Pod"
-} else := concat(".", array.concat(array.slice(common.spec_path, 0, count(common.spec_path) - 1), ["metadata"]))
 
 # The profile of a seccompProfile field in annotation form: "RuntimeDefault", "Unconfined" or "localhost/<file>".
 field_profile(sp) := concat("", ["localhost/", object.get(sp, "localhostProfile", "")]) if {
@@ -44,9 +40,9 @@ field_of(entry, "container") := sprintf("%s.securityContext.seccompProfile", [co
 
 field_of(_, "pod") := sprintf("%s.securityContext.seccompProfile", [common.spec_prefix])
 
-field_of(entry, "container_annotation") := sprintf("%s.annotations[%q]", [metadata_prefix, concat("", [container_annotation_prefix, entry.container.name])])
+field_of(entry, "container_annotation") := sprintf("%s.annotations[%q]", [common.metadata_prefix, concat("", [container_annotation_prefix, entry.container.name])])
 
-field_of(_, "pod_annotation") := sprintf("%s.annotations[%q]", [metadata_prefix, pod_annotation])
+field_of(_, "pod_annotation") := sprintf("%s.annotations[%q]", [common.metadata_prefix, pod_annotation])
 
 field_of(entry, "none") := sprintf("%s.securityContext.seccompProfile", [common.path(entry)])
 
@@ -119,10 +115,16 @@ rule_text(actual) := sprintf("allowed: %s with allowedLocalhostFiles %s", [messa
 # nothing when no container annotation is used): it is judged once, not per container.
 candidates := array.concat(own_field_candidates, inherited_candidates)
 
-own_field_candidates := [{"entry": entry, "p": {"value": v, "source": "container"}, "actual": a} |
-	some entry in common.containers
-	sp := entry.container.securityContext.seccompProfile
+# RuntimeDefault and Unconfined are their own annotation form: a container field naming one the constraint admits is
+# passed by one set lookup.
+admitted_types := {t | some t in ["RuntimeDefault", "Unconfined"]; admitted_by_constraint(canonical(t))}
+
+own_field_candidates := [{"entry": {"container": c, "field": field, "index": i}, "p": {"value": v, "source": "container"}, "actual": a} |
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	sp := c.securityContext.seccompProfile
 	is_string(sp.type)
+	not sp.type in admitted_types
 	v := field_profile(sp)
 	a := canonical(v)
 	not admitted_by_constraint(a)
@@ -131,9 +133,10 @@ own_field_candidates := [{"entry": entry, "p": {"value": v, "source": "container
 
 inherited_candidates := [] if {
 	uniform_admitted
-} else := [{"entry": entry, "p": uniform, "actual": uniform_actual} |
-	some entry in common.containers
-	not is_string(object.get(entry.container, ["securityContext", "seccompProfile", "type"], null))
+} else := [{"entry": {"container": c, "field": field, "index": i}, "p": uniform, "actual": uniform_actual} |
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	not is_string(object.get(c, ["securityContext", "seccompProfile", "type"], null))
 ] if {
 	uniform
 } else := [{"entry": entry, "p": p, "actual": a} |
@@ -174,9 +177,9 @@ else := candidates
 excepted(c) if admits(exception.allowed(exception.for_container(c.entry), ["securityContext", "seccompProfile", "allowedValues"], []), c.actual, ["*"])
 
 violation contains {"msg": msg, "details": message.details(field, c.p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
+	candidates != []
 	not common.is_delete
-	some i in common.reported_indices(count(offending))
-	c := offending[i]
+	some i, c in common.first_reported(offending)
 	field := field_of(c.entry, c.p.source)
 	msg := common.reported(i, count(offending), message.format_rule(common.container_subject(c.entry), field, c.p.value, rule_text(c.actual)))
 }

@@ -11,6 +11,15 @@ rule(key) := object.get(params, [key, "rule"], "RunAsAny")
 
 ranges(key) := object.get(params, [key, "ranges"], [])
 
+# Each rule read once per review (a function's result is not cached; a rule's is).
+user_rule := rule("runAsUser")
+
+group_rule := rule("runAsGroup")
+
+supplemental_groups_rule := rule("supplementalGroups")
+
+fs_group_rule := rule("fsGroup")
+
 # A workload template may leave fields to be filled in later (DVP skips absent fields on controllers); a Pod may not.
 requires_presence if common.kind == "Pod"
 
@@ -47,7 +56,7 @@ range_rule(key) := sprintf("must be set, within %s", [message.show(ranges(key))]
 # --- runAsUser: MustRunAs ---------------------------------------------------------------------------------------
 
 user_out_of_range := [{"entry": entry, "e": e} |
-	rule("runAsUser") == "MustRunAs"
+	user_rule == "MustRunAs"
 	some entry in common.containers
 	e := effective(entry, "runAsUser")
 	e.value != null
@@ -61,24 +70,24 @@ uid_excepted(entry, uid) if {
 }
 
 violation contains {"msg": msg, "details": message.details(field, x.e.value, ranges("runAsUser"))} if {
+	user_out_of_range != []
 	not common.is_delete
-	some k in common.reported_indices(count(user_out_of_range))
-	x := user_out_of_range[k]
+	some k, x in common.first_reported(user_out_of_range)
 	field := field_of(x.entry, "runAsUser", x.e.on)
 	msg := common.reported(k, count(user_out_of_range), message.format(common.container_subject(x.entry), field, x.e.value, ranges("runAsUser")))
 }
 
 user_missing := [entry |
-	rule("runAsUser") == "MustRunAs"
+	user_rule == "MustRunAs"
 	requires_presence
 	some entry in common.containers
 	effective(entry, "runAsUser").value == null
 ]
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsUser"))} if {
+	user_missing != []
 	not common.is_delete
-	some k in common.reported_indices(count(user_missing))
-	entry := user_missing[k]
+	some k, entry in common.first_reported(user_missing)
 	field := field_of(entry, "runAsUser", effective(entry, "runAsUser").on)
 	msg := common.reported(k, count(user_missing), message.format_rule(common.container_subject(entry), field, null, range_rule("runAsUser")))
 }
@@ -86,7 +95,7 @@ violation contains {"msg": msg, "details": message.details(field, null, ranges("
 # --- runAsUser: MustRunAsNonRoot (Pod Security Admission restricted: runAsNonRoot and runAsUser) -----------------
 
 non_root_required if {
-	rule("runAsUser") == "MustRunAsNonRoot"
+	user_rule == "MustRunAsNonRoot"
 	not user_namespace_relaxed
 }
 
@@ -103,15 +112,17 @@ non_root_rule := "must be true on the container or the pod (runAsUser rule MustR
 # runAsUser 0 on a container.
 root_containers := [entry |
 	non_root_required
-	some entry in common.containers
-	entry.container.securityContext.runAsUser == 0
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	c.securityContext.runAsUser == 0
+	entry := {"container": c, "field": field, "index": i}
 	not uid_excepted(entry, 0)
 ]
 
 violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
+	root_containers != []
 	not common.is_delete
-	some k in common.reported_indices(count(root_containers))
-	entry := root_containers[k]
+	some k, entry in common.first_reported(root_containers)
 	field := container_field(entry, "runAsUser")
 	msg := common.reported(k, count(root_containers), message.format_rule(common.container_subject(entry), field, 0, root_rule))
 }
@@ -129,8 +140,10 @@ violation contains {"msg": msg, "details": message.details(field, 0, root_rule)}
 # runAsNonRoot false on a container.
 root_allowed_containers := [entry |
 	non_root_required
-	some entry in common.containers
-	entry.container.securityContext.runAsNonRoot == false
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	c.securityContext.runAsNonRoot == false
+	entry := {"container": c, "field": field, "index": i}
 	not root_excepted(entry)
 ]
 
@@ -140,9 +153,9 @@ root_excepted(entry) if {
 }
 
 violation contains {"msg": msg, "details": message.details(field, false, true)} if {
+	root_allowed_containers != []
 	not common.is_delete
-	some k in common.reported_indices(count(root_allowed_containers))
-	entry := root_allowed_containers[k]
+	some k, entry in common.first_reported(root_allowed_containers)
 	field := container_field(entry, "runAsNonRoot")
 	msg := common.reported(k, count(root_allowed_containers), message.format(common.container_subject(entry), field, false, true))
 }
@@ -162,15 +175,17 @@ non_root_unset := [entry |
 	non_root_required
 	requires_presence
 	object.get(pod_sc, "runAsNonRoot", null) == null
-	some entry in common.containers
-	object.get(entry.container, ["securityContext", "runAsNonRoot"], null) == null
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	object.get(c, ["securityContext", "runAsNonRoot"], null) == null
+	entry := {"container": c, "field": field, "index": i}
 	not root_excepted(entry)
 ]
 
 violation contains {"msg": msg, "details": message.details(field, null, true)} if {
+	non_root_unset != []
 	not common.is_delete
-	some k in common.reported_indices(count(non_root_unset))
-	entry := non_root_unset[k]
+	some k, entry in common.first_reported(non_root_unset)
 	field := container_field(entry, "runAsNonRoot")
 	msg := common.reported(k, count(non_root_unset), message.format_rule(common.container_subject(entry), field, null, non_root_rule))
 }
@@ -179,7 +194,7 @@ violation contains {"msg": msg, "details": message.details(field, null, true)} i
 
 violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsGroup"))} if {
 	not common.is_delete
-	rule("runAsGroup") in {"MustRunAs", "MayRunAs"}
+	group_rule in {"MustRunAs", "MayRunAs"}
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
 	e.value != null
@@ -190,7 +205,7 @@ violation contains {"msg": msg, "details": message.details(field, e.value, range
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsGroup"))} if {
 	not common.is_delete
-	rule("runAsGroup") == "MustRunAs"
+	group_rule == "MustRunAs"
 	requires_presence
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
@@ -203,7 +218,7 @@ violation contains {"msg": msg, "details": message.details(field, null, ranges("
 
 violation contains {"msg": msg, "details": message.details(field, gid, ranges("supplementalGroups"))} if {
 	not common.is_delete
-	rule("supplementalGroups") in {"MustRunAs", "MayRunAs"}
+	supplemental_groups_rule in {"MustRunAs", "MayRunAs"}
 	some i, gid in object.get(pod_sc, "supplementalGroups", [])
 	not range.in_any(gid, ranges("supplementalGroups"))
 	field := sprintf("%s[%d]", [pod_field("supplementalGroups"), i])
@@ -212,7 +227,7 @@ violation contains {"msg": msg, "details": message.details(field, gid, ranges("s
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("supplementalGroups"))} if {
 	not common.is_delete
-	rule("supplementalGroups") == "MustRunAs"
+	supplemental_groups_rule == "MustRunAs"
 	requires_presence
 	count(object.get(pod_sc, "supplementalGroups", [])) == 0
 	field := pod_field("supplementalGroups")
@@ -221,7 +236,7 @@ violation contains {"msg": msg, "details": message.details(field, null, ranges("
 
 violation contains {"msg": msg, "details": message.details(field, gid, ranges("fsGroup"))} if {
 	not common.is_delete
-	rule("fsGroup") in {"MustRunAs", "MayRunAs"}
+	fs_group_rule in {"MustRunAs", "MayRunAs"}
 	gid := pod_sc.fsGroup
 	gid != null
 	not range.in_any(gid, ranges("fsGroup"))
@@ -231,7 +246,7 @@ violation contains {"msg": msg, "details": message.details(field, gid, ranges("f
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("fsGroup"))} if {
 	not common.is_delete
-	rule("fsGroup") == "MustRunAs"
+	fs_group_rule == "MustRunAs"
 	requires_presence
 	object.get(pod_sc, "fsGroup", null) == null
 	field := pod_field("fsGroup")
