@@ -71,7 +71,16 @@ const celKeyword = {
 };
 
 // strictRequired is off: anyOf branches name required fields declared by the parent, as Kubernetes schemas do.
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
+// code.optimize off: ajv's optimisation passes over the generated code took half of the compile time (about 0.1 s
+// of every CLI start) for code a few percent smaller.
+const ajv = new Ajv({
+  allErrors: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+  verbose: true,
+  code: { optimize: false },
+});
 for (const keyword of KUBERNETES_KEYWORDS) if (keyword !== 'x-kubernetes-validations') ajv.addKeyword(keyword);
 ajv.addKeyword(celKeyword);
 ajv.addFormat('date-time', true);
@@ -96,10 +105,20 @@ function rootSchema(spec: Schema, requiredSpec: boolean, reservedNames: boolean)
   );
 }
 
-const validators = new Map<string, ValidateFunction>(
-  KINDS.map((k) => [k.kind, ajv.compile(rootSchema(k.spec, true, k.reservedNames))] as const),
-);
-const settingsValidator = ajv.compile(withCaps(moduleSettings));
+// Compiled on first use: a process that validates one kind (or none: `gatewright provider`) compiles only that one.
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(kind: string): ValidateFunction | undefined {
+  let validate = validators.get(kind);
+  if (validate === undefined) {
+    const definition = KINDS.find((k) => k.kind === kind);
+    if (definition === undefined) return undefined;
+    validate = ajv.compile(rootSchema(definition.spec, true, definition.reservedNames));
+    validators.set(kind, validate);
+  }
+  return validate;
+}
+let settingsValidatorCompiled: ValidateFunction | undefined;
+const settingsValidator = (): ValidateFunction => (settingsValidatorCompiled ??= ajv.compile(withCaps(moduleSettings)));
 
 /** The errors of one parsed document (warnings left out). Objects of other kinds are not this tool's business. */
 export function validateObject(doc: unknown): ValidationError[] {
@@ -145,7 +164,7 @@ function findings(doc: unknown): ValidationError[] {
     return [];
   }
   if (kind === 'ModuleConfig') return validateModuleConfig(doc, object, name);
-  const validate = validators.get(kind);
+  const validate = validatorFor(kind);
   if (!validate) {
     return [
       {
@@ -206,8 +225,8 @@ function validateModuleConfig(doc: Record<string, unknown>, object: string, name
   const spec = isRecord(doc.spec) ? doc.spec : {};
   const settings = spec.settings ?? {};
   const errors: ValidationError[] = [];
-  if (!settingsValidator(settings))
-    errors.push(...schemaErrors(object, settingsValidator.errors ?? [], 'spec.settings'));
+  const validateSettings = settingsValidator();
+  if (!validateSettings(settings)) errors.push(...schemaErrors(object, validateSettings.errors ?? [], 'spec.settings'));
   const at: Report = (path, rule, message, severity) => {
     errors.push({ object, path, rule, message, ...(severity ? { severity } : {}) });
   };

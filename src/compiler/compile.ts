@@ -1,6 +1,7 @@
 // The compiler: policies + module config + namespace labels + template library → the complete desired set of
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { createHash } from 'node:crypto';
+import { canonicalJson, compareStrings } from './json-order.js';
 import { derivedName } from '../api/names.js';
 import { RESOURCES, apiVersionOf, isConstraintApiVersion, type ResourceType } from '../api/resources.js';
 import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
@@ -41,6 +42,9 @@ import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, SUBSUMED_AT_RESTRICTED, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
 import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
+
+// The controller and the CLI import these from here.
+export { canonicalJson, compareStrings };
 
 /** Constraint kind → its ConstraintTemplate. */
 export type TemplateLibrary = ReadonlyMap<string, K8sObject>;
@@ -339,10 +343,11 @@ function constraintFor(
     constraint: withHash({
       apiVersion: CONSTRAINT_API_VERSION,
       kind: check.kind,
+      // Keys in code-point order, as in constraintMatch.
       metadata: {
-        name: constraintName,
-        labels: ownerLabels(owner, ownerName),
         annotations: { [CHECK_ANNOTATION]: check.name, ...ownerAnnotations(ownerName) },
+        labels: ownerLabels(owner, ownerName),
+        name: constraintName,
       },
       spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
     }),
@@ -399,11 +404,6 @@ function moduleSettingsOf(moduleConfig: unknown): ModuleSettings | undefined {
 
 const lower = (action: string | undefined): GatekeeperAction => (action ?? 'Deny').toLowerCase() as GatekeeperAction;
 
-/** Code-point order, independent of the locale the process runs in. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Templates first, then the sync set, then constraints (the order they must be applied in); by name within. */
 function byIdentity(a: K8sObject, b: K8sObject): number {
   const rank = (o: K8sObject): number =>
@@ -423,18 +423,6 @@ export function ownerLabels(owner: OwnerKind | 'Library', ownerName: string): Re
 
 const ownerAnnotations = (ownerName: string): Record<string, string> =>
   derivedName(ownerName) === ownerName ? {} : { [OWNER_NAME_ANNOTATION]: ownerName };
-
-/** JSON with object keys sorted, so equal specs hash equally whatever order their keys were built in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    return `{${Object.keys(value)
-      .sort(compareStrings)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 export function specHash(spec: unknown): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
