@@ -16,6 +16,7 @@ RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm-ca \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && node dist/api/build-validators.js \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}

@@ -29,6 +29,7 @@ tools:
 build: deps
 	node src/fields/module-list.ts
 	tsc -p tsconfig.build.json
+	node dist/api/build-validators.js
 
 ## templates: regenerate templates/<check>/template.yaml from template.src.yaml + src.rego + templates/lib
 templates: build
