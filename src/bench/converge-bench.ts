@@ -3,7 +3,7 @@
 // fresh control plane, timed until Gatekeeper reports every constraint enforced. Prints figures; asserts nothing.
 //
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
-//                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off]
+//                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -53,6 +53,8 @@ const OPERATOR_LOG_LEVEL = stringFlag('operator-log-level', 'info');
 const WATCH_CACHE = stringFlag('watch-cache', 'on');
 if (WATCH_CACHE !== 'on' && WATCH_CACHE !== 'off') throw new Error('--watch-cache must be on or off');
 const watchCacheArgs = [`--watch-cache=${WATCH_CACHE === 'on'}`];
+// Another build's CLI as the operator (an earlier commit's dist/cli/main.js), for before/after figures in one session.
+const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.js')));
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -258,7 +260,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     operator = spawn(
       process.execPath,
       [
-        join(root, 'dist', 'cli', 'main.js'),
+        OPERATOR_CLI,
         'run',
         '--ops-port',
         String(opsPort),
@@ -377,6 +379,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await ready.stop();
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
+    console.log(`  operator: ${OPERATOR_CLI}`);
     console.log(`  kubectl apply of the policies took ${seconds(appliedAt)}`);
     console.log(
       `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,
