@@ -15,7 +15,10 @@ RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=npm-ca \
  && npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY templates ./templates
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && node dist/api/build-validators.js \
+ && node dist/library/pack.js templates \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}

@@ -29,6 +29,8 @@ tools:
 build: deps
 	node src/fields/module-list.ts
 	tsc -p tsconfig.build.json
+	node dist/api/build-validators.js
+	node dist/library/pack.js templates
 
 ## templates: regenerate templates/<check>/template.yaml from template.src.yaml + src.rego + templates/lib
 templates: build

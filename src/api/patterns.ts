@@ -5,13 +5,22 @@ import { RE2JS } from 're2js';
 
 /** Why RE2 (Go's regexp, which Rego's regex.match uses) refuses the pattern, or undefined when it compiles. */
 export function regexProblem(pattern: string): string | undefined {
+  // Policies repeat the same few patterns (label rules, exemptions): each is compiled once. Bounded: a pattern is
+  // capped at 1,024 characters, and the memo is emptied when it grows past REGEX_MEMO_SIZE entries.
+  const known = regexVerdicts.get(pattern);
+  if (known !== undefined) return known === '' ? undefined : known;
+  let problem: string | undefined;
   try {
     RE2JS.compile(pattern);
-    return undefined;
   } catch (e) {
-    return (e as Error).message.replace(/^error parsing regexp: /, '');
+    problem = (e as Error).message.replace(/^error parsing regexp: /, '');
   }
+  if (regexVerdicts.size >= REGEX_MEMO_SIZE) regexVerdicts.clear();
+  regexVerdicts.set(pattern, problem ?? '');
+  return problem;
 }
+const REGEX_MEMO_SIZE = 10_000;
+const regexVerdicts = new Map<string, string>();
 
 /**
  * `*` matches any run of characters (OPA's glob.match without delimiters, as the templates call it). The pattern is

@@ -4,14 +4,14 @@
 // (ajv, with the CRD's CEL rules run through their JavaScript twins), then the rules OpenAPI cannot say (RE2 regexes,
 // globs, image references, duplicates, contradictions). Every finding names the object, the field path and the rule,
 // worded the way the API server words its own. All of it is linear in the input, and the output is capped.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { KINDS } from './crds.js';
-import { MAX_OBJECT_NAME, reservedNameRule } from './names.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { MAX_OBJECT_NAME } from './names.js';
 import { NAMESPACE_GLOB_HINT, NAMESPACE_GLOB_PATTERN, globMatches, regexProblem } from './patterns.js';
 import { OPERATION_FIELDS, SECURITY_FIELDS } from '../fields/index.js';
 import { duplicateRules, isRecord, show, strings, type Report } from './rule-helpers.js';
-import { KUBERNETES_KEYWORDS, celTwin, obj, str, withCaps, type CelRule, type Schema } from './schema-builders.js';
-import { GROUP, VERSION, moduleSettings } from './schemas.js';
+
+import { GROUP, VERSION } from './schemas.js';
+import { MODULE_SETTINGS, validatorFor } from './validators.js';
 import { MODULE_CONFIG_NAME } from './types.js';
 
 export interface ValidationError {
@@ -50,56 +50,6 @@ export const MAX_FINDINGS = 20;
 
 /** A policy spec larger than this is refused whole (the lists and strings in it are capped one by one as well). */
 export const MAX_SPEC_BYTES = 256 * 1024;
-
-// The CRD's CEL rules, run offline through their twins. Errors carry the rule's fieldPath and reason in params.
-const celKeyword = {
-  keyword: 'x-kubernetes-validations',
-  errors: true,
-  validate: function celRules(rules: CelRule[], data: unknown): boolean {
-    const failed = rules.filter((r) => {
-      const twin = celTwin(r.rule);
-      if (!twin) throw new Error(`CEL rule without a JavaScript twin: ${r.rule}`);
-      return !twin(data);
-    });
-    (celRules as unknown as { errors: Partial<ErrorObject>[] }).errors = failed.map((r) => ({
-      keyword: 'x-kubernetes-validations',
-      message: r.message,
-      params: { fieldPath: r.fieldPath ?? '', reason: r.reason ?? 'FieldValueInvalid' },
-    }));
-    return failed.length === 0;
-  },
-};
-
-// strictRequired is off: anyOf branches name required fields declared by the parent, as Kubernetes schemas do.
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
-for (const keyword of KUBERNETES_KEYWORDS) if (keyword !== 'x-kubernetes-validations') ajv.addKeyword(keyword);
-ajv.addKeyword(celKeyword);
-ajv.addFormat('date-time', true);
-
-const metadataSchema = obj(
-  {
-    name: str('Name.'),
-    namespace: str('Namespace.'),
-  },
-  'Object metadata.',
-  { required: ['name'], additionalProperties: true },
-);
-
-function rootSchema(spec: Schema, requiredSpec: boolean, reservedNames: boolean): Schema {
-  return obj(
-    { apiVersion: str('apiVersion'), kind: str('kind'), metadata: metadataSchema, spec, status: { type: 'object' } },
-    'root',
-    {
-      required: requiredSpec ? ['apiVersion', 'kind', 'metadata', 'spec'] : ['apiVersion', 'kind', 'metadata'],
-      ...(reservedNames ? { 'x-kubernetes-validations': [reservedNameRule] } : {}),
-    },
-  );
-}
-
-const validators = new Map<string, ValidateFunction>(
-  KINDS.map((k) => [k.kind, ajv.compile(rootSchema(k.spec, true, k.reservedNames))] as const),
-);
-const settingsValidator = ajv.compile(withCaps(moduleSettings));
 
 /** The errors of one parsed document (warnings left out). Objects of other kinds are not this tool's business. */
 export function validateObject(doc: unknown): ValidationError[] {
@@ -145,7 +95,7 @@ function findings(doc: unknown): ValidationError[] {
     return [];
   }
   if (kind === 'ModuleConfig') return validateModuleConfig(doc, object, name);
-  const validate = validators.get(kind);
+  const validate = validatorFor(kind);
   if (!validate) {
     return [
       {
@@ -206,8 +156,8 @@ function validateModuleConfig(doc: Record<string, unknown>, object: string, name
   const spec = isRecord(doc.spec) ? doc.spec : {};
   const settings = spec.settings ?? {};
   const errors: ValidationError[] = [];
-  if (!settingsValidator(settings))
-    errors.push(...schemaErrors(object, settingsValidator.errors ?? [], 'spec.settings'));
+  const validateSettings = validatorFor(MODULE_SETTINGS) as ValidateFunction;
+  if (!validateSettings(settings)) errors.push(...schemaErrors(object, validateSettings.errors ?? [], 'spec.settings'));
   const at: Report = (path, rule, message, severity) => {
     errors.push({ object, path, rule, message, ...(severity ? { severity } : {}) });
   };

@@ -3,7 +3,7 @@
 // fresh control plane, timed until Gatekeeper reports every constraint enforced. Prints figures; asserts nothing.
 //
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
-//                                     [--skip-baseline] [--skip-operator]
+//                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -43,10 +43,18 @@ const IDLE_SECONDS = flag('idle', 120);
 const MAX_IN_FLIGHT = flag('max-in-flight', 8);
 const TIMEOUT_MS = flag('timeout', 3600) * 1000;
 const LEASE_SECONDS = flag('lease-duration', 60);
-const OPERATOR_LOG_LEVEL = (() => {
-  const i = process.argv.indexOf('--operator-log-level');
-  return i >= 0 ? (process.argv[i + 1] ?? 'info') : 'info';
-})();
+function stringFlag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+const OPERATOR_LOG_LEVEL = stringFlag('operator-log-level', 'info');
+// The test harness runs kube-apiserver without its watch cache (e2e tests need etcd's 410 Gone at once); a cluster
+// runs with it. Both runs of the benchmark use the same setting.
+const WATCH_CACHE = stringFlag('watch-cache', 'on');
+if (WATCH_CACHE !== 'on' && WATCH_CACHE !== 'off') throw new Error('--watch-cache must be on or off');
+const watchCacheArgs = [`--watch-cache=${WATCH_CACHE === 'on'}`];
+// Another build's CLI as the operator (an earlier commit's dist/cli/main.js), for before/after figures in one session.
+const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.js')));
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -237,7 +245,7 @@ function watchReady(kc: KubeConfig, t0: () => number): ReadyWatch {
 async function operatorRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
   log('gatewright: starting a fresh control plane');
   const audit = auditArgs();
-  const plane = await harness.startControlPlane({ apiServerArgs: audit.args });
+  const plane = await harness.startControlPlane({ apiServerArgs: [...audit.args, ...watchCacheArgs] });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);
@@ -252,7 +260,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     operator = spawn(
       process.execPath,
       [
-        join(root, 'dist', 'cli', 'main.js'),
+        OPERATOR_CLI,
         'run',
         '--ops-port',
         String(opsPort),
@@ -371,6 +379,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await ready.stop();
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
+    console.log(`  operator: ${OPERATOR_CLI}`);
     console.log(`  kubectl apply of the policies took ${seconds(appliedAt)}`);
     console.log(
       `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,
@@ -418,7 +427,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
 async function baselineRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
   log('baseline: starting a fresh control plane');
   // The same audit log as the operator's run, so that both API servers carry the same load.
-  const plane = await harness.startControlPlane({ apiServerArgs: auditArgs().args });
+  const plane = await harness.startControlPlane({ apiServerArgs: [...auditArgs().args, ...watchCacheArgs] });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);
@@ -573,7 +582,7 @@ async function main(): Promise<void> {
     `machine: ${(await import('node:os')).cpus().length} cores; load average ${(await import('node:os'))
       .loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}`,
+      .join(' ')}; kube-apiserver watch cache ${WATCH_CACHE}`,
   );
   if (!has('skip-operator')) await operatorRun(harness, policies);
   if (!has('skip-baseline')) await baselineRun(harness, policies);

@@ -3,8 +3,7 @@
 // compile time on the same output; this writes straight into an array of chunks and never re-parses or clones.
 // Every string that YAML could read as something else is double-quoted (JSON escapes are valid YAML escapes), so
 // the output loads back to exactly the input with any YAML 1.1 or 1.2 parser.
-
-type KeyOrder = (a: string, b: string) => number;
+import { orderedJson, type KeyOrder } from '../compiler/json-order.js';
 
 /** Words YAML 1.1 or 1.2 reads as booleans or null: quoted even where a plain scalar would do. */
 const RESERVED = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', 'null', '~']);
@@ -119,32 +118,10 @@ export function toYaml(doc: Record<string, unknown>, order: KeyOrder): string {
   return out.join('');
 }
 
-/** A copy with keys in `order` at every level (undefined values dropped, as JSON.stringify drops them). */
-function ordered(v: unknown, order: KeyOrder): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) return v.map((x) => ordered(x, order));
-  const o = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of sortedKeys(o, order)) {
-    // A key named __proto__ (valid JSON, and JSON.parse makes it an own property) must stay a key instead of
-    // setting the copy's prototype: defineProperty for it, plain assignment (far faster) for the rest.
-    if (k === '__proto__')
-      Object.defineProperty(out, k, {
-        value: ordered(o[k], order),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else out[k] = ordered(o[k], order);
-  }
-  return out;
-}
-
 /**
- * JSON with two-space indentation, keys in `order` at every level. One JSON.stringify over an ordered copy: V8's
- * serialiser is far faster than any emitter written in JS, and than a replacer called for every value. (Integer-like
- * keys come first whatever the order: JavaScript objects keep them so.)
+ * JSON with two-space indentation, keys in `order` at every level. (Integer-like keys come first whatever the order:
+ * JavaScript objects keep them so.)
  */
 export function toJson(v: unknown, order: KeyOrder): string {
-  return JSON.stringify(ordered(v, order), null, 2);
+  return orderedJson(v, order, 2);
 }

@@ -4,15 +4,8 @@ import { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTemplates } from '../library/build.js';
-import { CRD_FILES, renderCrd } from '../api/crds.js';
-import { GENERATED_TYPES_FILE, renderTypes } from '../api/typegen.js';
-import { withFieldReference } from '../api/field-reference.js';
-import { MODULE_LIST_FILE, renderModuleList } from '../fields/module-list.js';
-import { runValidate } from './validate.js';
-import { runRender } from './render.js';
-import { loadLibrary } from '../library/load.js';
-import { parseSealingKeys } from '../provider/sealed-credentials.js';
+// Each subcommand imports what it needs when it runs: the schema validators, the compiler and the generators cost
+// a few hundred milliseconds of start-up, which `gatewright provider` or `--help` should not pay.
 
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,7 +17,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 /** The credentials key file (or a mounted Secret's `key` item), checked now so a bad key stops the start. */
-function readCredentialsKey(path: string): string {
+async function readCredentialsKey(path: string): Promise<string> {
+  const { parseSealingKeys } = await import('../provider/sealed-credentials.js');
   const file = statSync(path).isDirectory() ? join(path, 'key') : path;
   const text = readFileSync(file, 'utf8');
   parseSealingKeys(text);
@@ -42,7 +36,8 @@ program
   .description('Validate policy YAML offline (OperationPolicy, SecurityPolicy, SecurityPolicyException, ModuleConfig).')
   .requiredOption('-f, --filename <path...>', 'files, directories, or - for stdin')
   .option('-o, --output <format>', 'text or json', 'text')
-  .action((opts: { filename: string[]; output: string }) => {
+  .action(async (opts: { filename: string[]; output: string }) => {
+    const { runValidate } = await import('./validate.js');
     process.exitCode = runValidate(opts.filename, opts.output, process.stdout, process.stderr);
   });
 
@@ -58,7 +53,14 @@ program
   .option('-o, --output <format>', 'yaml or json', 'yaml')
   .option('--templates <dir>', 'template library folder', resolve(packageRoot, 'templates'))
   .action(
-    (opts: { filename: string[]; moduleConfig?: string; namespaces?: string; output: string; templates: string }) => {
+    async (opts: {
+      filename: string[];
+      moduleConfig?: string;
+      namespaces?: string;
+      output: string;
+      templates: string;
+    }) => {
+      const [{ runRender }, { loadLibrary }] = await Promise.all([import('./render.js'), import('../library/load.js')]);
       process.exitCode = runRender(opts, loadLibrary(opts.templates), process.stdout, process.stderr);
     },
   );
@@ -167,7 +169,7 @@ program
                 url: opts.imageSignatureProviderUrl,
                 caPem: opts.imageSignatureProviderCa ? readFileSync(opts.imageSignatureProviderCa, 'utf8') : '',
                 ...(opts.imageSignatureCredentialsKey
-                  ? { credentialsKey: readCredentialsKey(opts.imageSignatureCredentialsKey) }
+                  ? { credentialsKey: await readCredentialsKey(opts.imageSignatureCredentialsKey) }
                   : {}),
               },
             }
@@ -251,7 +253,8 @@ templates
   .description('Regenerate every templates/<check>/template.yaml from its sources.')
   .option('--check', 'only report templates whose template.yaml is out of date; exit 1 if any')
   .option('--dir <dir>', 'template library folder', resolve(packageRoot, 'templates'))
-  .action((opts: { check?: boolean; dir: string }) => {
+  .action(async (opts: { check?: boolean; dir: string }) => {
+    const { buildTemplates } = await import('../library/build.js');
     const result = buildTemplates(opts.dir, opts.check === true);
     for (const f of result.written) console.log(`wrote ${f}`);
     for (const f of result.stale) console.error(`out of date: ${f} (run make templates)`);
@@ -265,7 +268,15 @@ program
   )
   .option('--check', 'only report generated files that are out of date; exit 1 if any')
   .option('--dir <dir>', 'output folder', resolve(packageRoot, 'crds'))
-  .action((opts: { check?: boolean; dir: string }) => {
+  .action(async (opts: { check?: boolean; dir: string }) => {
+    const [{ CRD_FILES, renderCrd }, { GENERATED_TYPES_FILE, renderTypes }, { withFieldReference }, fieldModules] =
+      await Promise.all([
+        import('../api/crds.js'),
+        import('../api/typegen.js'),
+        import('../api/field-reference.js'),
+        import('../fields/module-list.js'),
+      ]);
+    const { MODULE_LIST_FILE, renderModuleList } = fieldModules;
     mkdirSync(opts.dir, { recursive: true });
     const outputs: [string, string][] = [
       ...Object.entries(CRD_FILES).map(([file, def]) => [join(opts.dir, file), renderCrd(def)] as [string, string]),

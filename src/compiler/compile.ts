@@ -1,6 +1,7 @@
 // The compiler: policies + module config + namespace labels + template library → the complete desired set of
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { canonicalJson, compareStrings } from './json-order.js';
 import { derivedName } from '../api/names.js';
 import { RESOURCES, apiVersionOf, isConstraintApiVersion, type ResourceType } from '../api/resources.js';
 import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
@@ -41,6 +42,9 @@ import { planOperationChecks } from './operation-rules.js';
 import { PSS_OBJECT_SELECTOR, SUBSUMED_AT_RESTRICTED, actionsInUse, standardChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
 import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
+
+// The controller and the CLI import these from here.
+export { canonicalJson, compareStrings };
 
 /** Constraint kind → its ConstraintTemplate. */
 export type TemplateLibrary = ReadonlyMap<string, K8sObject>;
@@ -199,14 +203,14 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
   const admission = [...backstop, ...protection].map((o) =>
     withHash({ ...o, metadata: { ...o.metadata, labels: ownerLabels('PodSecurityStandard', o.metadata.name) } }),
   );
-  const objects = [
+  const objects = sortByIdentity([
     ...templates,
     ...constraints,
     ...(syncSet ? [syncSet] : []),
     ...(provider ? [withHash(provider)] : []),
     ...guard,
     ...admission,
-  ].sort(byIdentity);
+  ]);
   return { objects, policies, invalid, fallback };
 }
 
@@ -332,10 +336,11 @@ function constraintFor(
     constraint: withHash({
       apiVersion: CONSTRAINT_API_VERSION,
       kind: check.kind,
+      // Keys in code-point order, as in constraintMatch.
       metadata: {
-        name: constraintName,
-        labels: ownerLabels(owner, ownerName),
         annotations: { [CHECK_ANNOTATION]: check.name, ...ownerAnnotations(ownerName) },
+        labels: ownerLabels(owner, ownerName),
+        name: constraintName,
       },
       spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
     }),
@@ -392,21 +397,21 @@ function moduleSettingsOf(moduleConfig: unknown): ModuleSettings | undefined {
 
 const lower = (action: string | undefined): GatekeeperAction => (action ?? 'Deny').toLowerCase() as GatekeeperAction;
 
-/** Code-point order, independent of the locale the process runs in. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Templates first, then the sync set, then constraints (the order they must be applied in); by name within. */
-function byIdentity(a: K8sObject, b: K8sObject): number {
+function sortByIdentity(objects: K8sObject[]): K8sObject[] {
+  // The rank once per object, not once per comparison: tens of thousands of objects are sorted on every pass.
   const rank = (o: K8sObject): number =>
     o.kind === 'ConstraintTemplate' ? 0 : isConstraintApiVersion(o.apiVersion) ? 2 : 1;
-  return (
-    rank(a) - rank(b) ||
-    compareStrings(a.apiVersion, b.apiVersion) ||
-    compareStrings(a.kind, b.kind) ||
-    compareStrings(a.metadata.name, b.metadata.name)
-  );
+  return objects
+    .map((o) => ({ o, rank: rank(o) }))
+    .sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        compareStrings(a.o.apiVersion, b.o.apiVersion) ||
+        compareStrings(a.o.kind, b.o.kind) ||
+        compareStrings(a.o.metadata.name, b.o.metadata.name),
+    )
+    .map(({ o }) => o);
 }
 
 /** Label values are capped at 63 characters: a longer owner name is shortened, and kept whole in an annotation. */
@@ -417,20 +422,9 @@ export function ownerLabels(owner: OwnerKind | 'Library', ownerName: string): Re
 const ownerAnnotations = (ownerName: string): Record<string, string> =>
   derivedName(ownerName) === ownerName ? {} : { [OWNER_NAME_ANNOTATION]: ownerName };
 
-/** JSON with object keys sorted, so equal specs hash equally whatever order their keys were built in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    return `{${Object.keys(value)
-      .sort(compareStrings)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 export function specHash(spec: unknown): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  // crypto.hash: one call, without a Hash object per spec (thousands per pass).
+  return hash('sha256', canonicalJson(spec), 'hex');
 }
 
 function withHash(object: K8sObject): K8sObject {

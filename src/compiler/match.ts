@@ -64,12 +64,13 @@ export function constraintMatch(
 ): Record<string, unknown> {
   const ns = match.namespaceSelector ?? {};
   const excluded = [...new Set([...(ns.excludeNames ?? []), ...exemptNamespaces])].sort();
+  // Keys in code-point order: the spec hash and `render` write them so, and copy only what is out of order.
   return {
-    kinds,
-    ...(namespaced ? { scope: 'Namespaced' } : {}),
-    ...(ns.matchNames ? { namespaces: [...ns.matchNames] } : {}),
     ...(excluded.length > 0 ? { excludedNamespaces: excluded } : {}),
-    ...(ns.labelSelector ? { namespaceSelector: normalizeSelector(ns.labelSelector) } : {}),
+    kinds,
     ...(match.labelSelector ? { labelSelector: normalizeSelector(match.labelSelector) } : {}),
+    ...(ns.labelSelector ? { namespaceSelector: normalizeSelector(ns.labelSelector) } : {}),
+    ...(ns.matchNames ? { namespaces: [...ns.matchNames] } : {}),
+    ...(namespaced ? { scope: 'Namespaced' } : {}),
   };
 }

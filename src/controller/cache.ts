@@ -1,7 +1,8 @@
 // The controller's view of the cluster: one list-and-watch cache per resource the reconciler declares (informer style,
 // ts-operators.md §1.6), objects stored stripped to the fields the controller reads. A pass reads these caches and
 // never lists the API server itself; the watches' own resumes are the only LISTs after start-up.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-config.js';
 import type { Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { ObservedObject } from './plan.js';
@@ -138,7 +139,7 @@ export interface CacheChange {
 }
 
 export interface ClusterCacheOptions {
-  kc: KubeConfig;
+  kc: KubeConnection;
   log: Logger;
   metrics?: OperatorMetrics;
   /** Told about every change a cache sees (and once, with type SYNCED, when a cache first syncs). */

@@ -1,7 +1,7 @@
 // The API calls the reconciler makes, on KubeHttp (raw HTTP with the kubeconfig's credentials): server-side apply
 // and status merge patches need exact content types, and client-node's typed models would drop fields they do not
 // know. Every write is reported to a listener, so the metrics can count them.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-config.js';
 import { resourcePath } from '../api/resources.js';
 import { KubeHttp, errorFromResponse, type KubeResponse } from './kube-http.js';
 
@@ -87,7 +87,7 @@ export class KubeClient implements ClusterWriter {
   readonly requestsByVerb = new Map<string, number>();
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeConnection,
     private readonly onWrite: WriteListener = () => {},
     limits: ClientLimits = {},
   ) {

@@ -1,10 +1,10 @@
-// Raw HTTP to the API server with a KubeConfig's credentials and TLS settings (client certificate, bearer token, CA).
+// Raw HTTP to the API server with a kubeconfig's credentials and TLS settings (client certificate, bearer token, CA).
 // The watcher and the Lease elector use it instead of client-node's typed clients because they need what those hide:
 // the Status body of an error response (410 Gone, 409 Conflict), a streamed watch without client-node's 30 s
 // inactivity abort, and Lease times with real microseconds rather than a Date padded with zeros.
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-config.js';
 
 /** A `metav1.Status`, as the API server answers errors. */
 export interface KubeStatus {
@@ -68,7 +68,7 @@ export interface KubeStream {
 }
 
 export class KubeHttp {
-  constructor(readonly kc: KubeConfig) {}
+  constructor(readonly kc: KubeConnection) {}
 
   /** One request; resolves with any HTTP status (use `expectOk` to throw on errors). */
   async request(method: string, path: string, opts: KubeRequestOptions = {}): Promise<KubeResponse> {

@@ -6,7 +6,7 @@
 //    two never both lead;
 //  - release() clears holderIdentity, so a standby takes over at its next retry instead of waiting out the lease.
 // acquireTime/renewTime are MicroTime: the API server rejects the 3-digit form `Date#toISOString()` gives.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-config.js';
 import { RESOURCES, apiVersionOf, resourcePath } from '../api/resources.js';
 import { KubeApiError, KubeHttp, type KubeStatus } from './kube-http.js';
 import { silentLogger, type Logger } from './log.js';
@@ -29,7 +29,7 @@ export interface Lease {
 }
 
 export interface LeaderElectorOptions {
-  kc: KubeConfig;
+  kc: KubeConnection;
   namespace: string;
   name: string;
   /** Unique per replica, e.g. the pod name. */

@@ -2,10 +2,10 @@
 // one work-queue key (the reconcile is level-triggered over the whole desired set), runs the reconciler only while it
 // holds the Lease, serves /healthz /readyz /metrics, and shuts down gracefully on SIGTERM.
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterCache } from './cache.js';
 import { loadLibrary } from '../library/load.js';
 import { KubeClient } from './kube-client.js';
+import { loadKubeConnection } from './kube-config.js';
 import { LeaderElector } from './leader.js';
 import { createLogger, flushLogger } from './log.js';
 import { OperatorMetrics, type WriteVerb } from './metrics.js';
@@ -54,8 +54,13 @@ const WRITE_VERBS: Record<string, WriteVerb> = {
 
 export async function runOperator(opts: RunOptions): Promise<void> {
   const log = createLogger({ level: opts.logLevel, defaultMeta: { logger: 'gatewright' } });
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  // Not client-node's KubeConfig: importing it loads its whole generated API (see kube-config.ts).
+  const { connection: kc, source, delegatedFor } = await loadKubeConnection();
+  log.info('API server', {
+    server: kc.getCurrentCluster()?.server,
+    ...source,
+    ...(delegatedFor ? { delegatedToClientNode: delegatedFor } : {}),
+  });
   const identity = opts.identity ?? `${hostname()}-${process.pid}`;
   const metrics = new OperatorMetrics();
   metrics.registerController(CONTROLLER);

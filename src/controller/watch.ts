@@ -4,7 +4,8 @@
 //  - 410 Gone (the resourceVersion was compacted away) relists, and the relist reports what changed meanwhile;
 //  - any other failure (connection reset, 5xx, 403, a resource whose CRD does not exist yet) restarts with exponential
 //    backoff, quietly for a missing resource: a Gatekeeper constraint kind appears only after its template is ingested.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-config.js';
 import { KubeApiError, KubeHttp, isGone } from './kube-http.js';
 import { silentLogger, type Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -13,7 +14,7 @@ import { WakeTimer } from './wake-timer.js';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface ResourceWatcherOptions<T extends KubernetesObject> {
-  kc: KubeConfig;
+  kc: KubeConnection;
   /** Collection path: `/api/v1/configmaps` (all namespaces), `/api/v1/namespaces/x/configmaps`, `/apis/g/v/plural`. */
   path: string;
   labelSelector?: string;

@@ -4,7 +4,7 @@ import data.lib.common
 import data.lib.exception
 import data.lib.message
 
-# Pod field → (constraint parameter, SecurityPolicyException path).
+# Pod field -> (constraint parameter, SecurityPolicyException path).
 namespaces := {
 	"hostPID": {"param": "allowHostPID", "spe": ["network", "hostPID", "allowedValue"]},
 	"hostIPC": {"param": "allowHostIPC", "spe": ["network", "hostIPC", "allowedValue"]},
