@@ -167,6 +167,16 @@ const library = stubLibrary();
 const NOW = () => new Date('2026-01-01T00:00:00Z');
 const ready = (s: ReturnType<FakeCluster['statusOf']>) => s?.conditions.find((c) => c.type === 'Ready');
 
+/** Passes until every constraint is applied, ingested by Gatekeeper and enforced. */
+async function converge({ cluster, reconciler }: Pick<ReturnType<typeof setUp>, 'cluster' | 'reconciler'>) {
+  await reconciler.reconcile();
+  cluster.deliver();
+  cluster.ingest();
+  await reconciler.reconcile();
+  cluster.enforce();
+  await reconciler.reconcile();
+}
+
 function setUp(opts: { gatekeeper?: boolean; budget?: number } = {}) {
   const cluster = new FakeCluster(opts);
   cluster.create_(securityPolicy('sp', { allowPrivileged: false, allowHostNetwork: false }));
@@ -395,12 +405,7 @@ describe('Reconciler', () => {
       spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Restricted' } } },
     });
     cluster.deliver();
-    await reconciler.reconcile();
-    cluster.deliver();
-    cluster.ingest();
-    await reconciler.reconcile();
-    cluster.enforce();
-    await reconciler.reconcile();
+    await converge({ cluster, reconciler });
     cluster.deliver();
     const stored = cluster.store.get('deckhouse.io/v1alpha1/ModuleConfig/admission-policy-engine') as ObservedObject;
     expect(stored.status).toEqual({
@@ -456,12 +461,7 @@ describe('Reconciler', () => {
 
   it('module settings invalid from the start: policies stay Valid and Ready, no Event but the ModuleConfig’s', async () => {
     const { cluster, reconciler } = setUp();
-    await reconciler.reconcile();
-    cluster.deliver();
-    cluster.ingest();
-    await reconciler.reconcile();
-    cluster.enforce();
-    await reconciler.reconcile();
+    await converge({ cluster, reconciler });
     cluster.deliver();
     expect(cluster.events.filter((e) => e.includes('Warning'))).toEqual([]);
     cluster.create_({
