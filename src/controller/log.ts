@@ -112,6 +112,8 @@ export function flushLogger(log: Logger, stream: Writable = process.stdout, time
       if (stream.writableLength === 0) setImmediate(done);
       else stream.once('drain', done);
     });
+    // A watch or timer still running may log after end(): drop that line rather than throw "write after end".
+    log.on('error', () => undefined);
     log.end();
   });
 }

@@ -44,6 +44,8 @@ const KEY = 'cluster';
 /** How long status reports (Gatekeeper's) are gathered before they wake a pass. */
 export const STATUS_COALESCE_MS = 500;
 const CONTROLLER = 'policy';
+/** How long a shutdown may wait for the reconcile in flight and the watches to stop; under the 30 s grace period. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
 
 const WRITE_VERBS: Record<string, WriteVerb> = {
   apply: 'patch',
@@ -201,10 +203,23 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     clearInterval(resync);
     clearInterval(untilSynced);
     leading = false;
-    await queue.shutdown();
-    await cache.stop();
-    await elector.release();
-    await ops.stop();
+    // Bounded: with the API server unreachable (the usual reason for losing the Lease) the reconcile in flight retries
+    // its requests for a long time, and the kubelet kills after terminationGracePeriodSeconds (30 s) anyway.
+    const graceful = (async () => {
+      await queue.shutdown();
+      await cache.stop();
+      await elector.release();
+      await ops.stop();
+    })();
+    const finished = await Promise.race([
+      graceful.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_DEADLINE_MS).unref()),
+    ]);
+    if (!finished)
+      log.warn('shutdown deadline passed; exiting without waiting further', {
+        identity,
+        deadlineMs: SHUTDOWN_DEADLINE_MS,
+      });
     log.info('stopped', { identity, exitCode: code });
     await flushLogger(log);
     process.exit(code);
