@@ -164,6 +164,8 @@ export class Reconciler {
   private writtenIndex: Map<string, ObservedObject[]> | undefined;
   /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
   private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
+  /** Objects that failed with a server error in the pass in flight, by id: sent again on the next pass. */
+  private readonly serverErrors = new Map<string, string>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
@@ -313,6 +315,8 @@ export class Reconciler {
     const limit = limiter(this.maxInFlight);
     const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
     const lateConflicts = new Map<string, string[]>();
+    const serverErrors = this.serverErrors;
+    serverErrors.clear();
     const applyOne = async (object: K8sObject) => {
       const id = objectId(object);
       const fingerprint = canonicalJson(object);
@@ -339,8 +343,15 @@ export class Reconciler {
         outcome.applied++;
         this.opts.log.info('applied', { object: ref(object) });
       } catch (err) {
+        if (!(err instanceof KubeApiError) || err.code < 400) throw err;
+        // A server error that outlasted the client's retries (an overloaded etcd, a webhook timing out): only the
+        // policy it came from waits for it; the pass ends in an error afterwards, so the work queue backs off.
+        if (err.code >= 500 || err.code === 429) {
+          serverErrors.set(id, `${object.kind} "${object.metadata.name}": ${err.message} (a server error; retrying)`);
+          this.opts.log.warn('server error', { object: ref(object), error: err.message });
+          return;
+        }
         // Rejected (webhook, CRD schema, quota): only the policy it came from is affected; it reports the reason.
-        if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
         if (err.code === 409) {
           const owner = ownerKey(object);
           const reason = `${object.kind} "${object.metadata.name}" exists and is not managed by gatewright`;
@@ -392,19 +403,27 @@ export class Reconciler {
     // Forget rejections of objects no longer desired.
     const desiredIds = new Set(g.desired.objects.map(objectId));
     for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
+    if (serverErrors.size > 0) {
+      const [first] = serverErrors.values();
+      throw new Error(`${serverErrors.size} object(s) failed with a server error, first ${first}`);
+    }
     return outcome;
   }
 
   /** The API server's rejections of this policy's objects, and of the templates its checks use. */
   private rejectionsOf(key: string, g: Gathered): string[] {
-    if (this.rejected.size === 0) return [];
+    if (this.rejected.size === 0 && this.serverErrors.size === 0) return [];
     const kinds = new Set((g.desired.policies.get(key)?.checks ?? []).map((c) => c.kind));
     const out: string[] = [];
-    for (const [id, r] of this.rejected) {
+    const failures: [string, string][] = [
+      ...[...this.rejected].map(([id, r]): [string, string] => [id, r.message]),
+      ...this.serverErrors,
+    ];
+    for (const [id, message] of failures) {
       const [group, kind, , name] = id.split('/');
       if (group === CONSTRAINT_GROUP && `${key}` === this.ownerOfConstraint(g, kind ?? '', name ?? ''))
-        out.push(r.message);
-      else if (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name)) out.push(r.message);
+        out.push(message);
+      else if (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name)) out.push(message);
     }
     return out;
   }

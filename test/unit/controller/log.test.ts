@@ -100,15 +100,16 @@ describe('flushLogger', () => {
     const script = `
       const { createLogger, flushLogger } = await import(${JSON.stringify(modulePath)});
       const log = createLogger();
-      for (let i = 0; i < 2000; i++) log.info('filler', { i, pad: 'x'.repeat(200) });
+      for (let i = 0; i < 800; i++) log.info('filler', { i, pad: 'x'.repeat(200) });
       log.error('lost the Lease; exiting');
       await flushLogger(log);
       process.exit(1);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    // Read slowly, so the pipe fills and the child's writes queue up in its own process. Count to the end of the
-    // stream, not to the child's 'close': a paused stream's unread data would be dropped there.
+    // 800 lines are 200 KB, three times a pipe's 64 KiB. Read slowly, so the pipe fills and the child's writes queue
+    // up in its own process. Count to the end of the stream, not to the child's 'close': a paused stream's unread data
+    // would be dropped there.
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
@@ -121,7 +122,7 @@ describe('flushLogger', () => {
     ]);
     const lines = Buffer.concat(chunks).toString().trim().split('\n');
     expect(code).toBe(1);
-    expect(lines).toHaveLength(2001);
-    expect(JSON.parse(lines[2000] as string)).toMatchObject({ level: 'error', msg: 'lost the Lease; exiting' });
+    expect(lines).toHaveLength(801);
+    expect(JSON.parse(lines[800] as string)).toMatchObject({ level: 'error', msg: 'lost the Lease; exiting' });
   });
 });

@@ -377,6 +377,45 @@ describe('Reconciler', () => {
     expect(cluster.writes()).not.toContain('apply D8AllowedRepos/op');
   });
 
+  it('a server error that outlasts the retries holds back only its policy; the pass then fails, to back off', async () => {
+    const { cluster, reconciler } = setUp();
+    const apply = cluster.apply.bind(cluster);
+    let failing = true;
+    cluster.apply = async (obj, fieldManager, force) => {
+      if (failing && obj.kind === 'D8AllowedRepos') {
+        cluster.calls.push(`apply ${obj.kind}/${obj.metadata.name}`);
+        throw new KubeApiError(
+          500,
+          'InternalError',
+          `apply ${obj.kind} ${obj.metadata.name}: HTTP 500: etcdserver: request timed out`,
+        );
+      }
+      return apply(obj, fieldManager, force);
+    };
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    await expect(reconciler.reconcile()).rejects.toThrow(
+      /1 object\(s\) failed with a server error, first D8AllowedRepos "op": .*HTTP 500: etcdserver: request timed out/,
+    );
+    cluster.deliver();
+    cluster.enforce();
+    await expect(reconciler.reconcile()).rejects.toThrow(/server error/);
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True' });
+    const opReady = ready(cluster.statusOf('OperationPolicy', 'op'));
+    expect(opReady).toMatchObject({ status: 'False' });
+    expect(opReady?.message).toContain('HTTP 500: etcdserver: request timed out (a server error; retrying)');
+    // Unlike a 4xx rejection, it is sent again on every pass, and the policy converges once the server answers.
+    cluster.writes();
+    failing = false;
+    await reconciler.reconcile();
+    expect(cluster.writes()).toContain('apply D8AllowedRepos/op');
+    cluster.deliver();
+    cluster.enforce();
+    await reconciler.reconcile();
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))).toMatchObject({ status: 'True' });
+  });
+
   it('a status the API server will not store is replaced by a minimal one that does not say Ready', async () => {
     const { cluster, reconciler } = setUp();
     const patch = cluster.mergePatchStatus.bind(cluster);
