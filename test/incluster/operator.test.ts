@@ -107,6 +107,26 @@ describe('installed from the manifests, on the node', () => {
   });
 });
 
+/** What a failed wait needs to be understood: who leads, each policy's Ready, and each replica's last log lines. */
+function diagnostics(): string {
+  const policies = examples.map((e) => {
+    const ready = condition(getJson(['get', e.kind.toLowerCase(), e.metadata.name]), 'Ready');
+    return `${e.kind}/${e.metadata.name}: ${ready?.status} ${ready?.reason} ${String(ready?.message).slice(0, 200)}`;
+  });
+  const logs = operatorPods().map(
+    (p) => `--- ${p.metadata.name}\n${kubectl(['-n', NS, 'logs', p.metadata.name, '--tail=30']).stdout.slice(-6000)}`,
+  );
+  // The examples' checks are enforced by Gatekeeper: its Pods and its own last words matter as much.
+  const gatekeeper = [
+    kubectl(['-n', 'gatekeeper-system', 'get', 'pods', '-o', 'wide']).stdout,
+    kubectl(['-n', 'gatekeeper-system', 'logs', 'deployment/gatekeeper-controller-manager', '--tail=15']).stdout.slice(
+      -4000,
+    ),
+    kubectl(['get', 'constrainttemplates']).stdout.slice(0, 3000),
+  ];
+  return [`Lease holder: ${leaseHolder()}`, ...policies, ...logs, ...gatekeeper].join('\n');
+}
+
 describe('the DVP documentation examples', () => {
   it('are Ready (the image-signature one too: the provider component is installed)', async () => {
     for (const e of examples) {
@@ -120,7 +140,10 @@ describe('the DVP documentation examples', () => {
           // slowly on two loaded cores.
         },
         240000,
-      );
+      ).catch((err: unknown) => {
+        console.log(`waiting for the examples to settle failed:\n${diagnostics()}`);
+        throw err;
+      });
       const ready = condition(status, 'Ready');
       expect([e.metadata.name, ready?.status, ready?.message]).toEqual([
         e.metadata.name,
@@ -128,7 +151,7 @@ describe('the DVP documentation examples', () => {
         expect.stringMatching(/enforced by Gatekeeper/),
       ]);
     }
-  });
+  }, 300000);
 
   it('deny a privileged Pod (at whichever door answers first: the backstop or Gatekeeper), naming the constraint', async () => {
     const denied = await eventually('the privileged Pod to be denied', () => {
