@@ -368,7 +368,7 @@ purge_chains() { # purge_chains iptables|ip6tables: the KUBE-* chains of kubelet
   local cmd=$1 table chain rule
   command -v "$cmd-save" >/dev/null || return 0
   for table in filter nat mangle raw; do
-    "$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j (KUBE|CNI)-' | sed 's/^-A /-D /' |
+    { "$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j (KUBE|CNI)-' || true; } | sed 's/^-A /-D /' |
       while read -r rule; do eval "$cmd -t $table $rule" 2>/dev/null || true; done
     for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\|CNI-[^ ]*\) .*/\1/p'); do
       "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
@@ -399,7 +399,8 @@ down() {
   local name
   for name in kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd dockerd; do stop "$name"; done
   # What the kubelet and kube-proxy left on the machine: mounts under the state dir, pod cgroups, iptables chains.
-  grep " $state/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  # (grep finds nothing once everything is unmounted: under pipefail that must not end the script.)
+  { grep " $state/" /proc/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   for netns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do ip netns delete "$netns" 2>/dev/null || true; done
   ip link delete gw-cni0 2>/dev/null || true
   for d in /sys/fs/cgroup/*/kubepods; do
