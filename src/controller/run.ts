@@ -212,7 +212,13 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       await ops.stop();
     })();
     const finished = await Promise.race([
-      graceful.then(() => true),
+      graceful.then(
+        () => true,
+        (err: unknown) => {
+          log.warn('shutdown step failed; exiting anyway', { identity, err });
+          return true;
+        },
+      ),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_DEADLINE_MS).unref()),
     ]);
     if (!finished)
