@@ -164,8 +164,6 @@ export class Reconciler {
   private writtenIndex: Map<string, ObservedObject[]> | undefined;
   /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
   private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
-  /** Objects that failed with a server error in the pass in flight, by id: sent again on the next pass. */
-  private readonly serverErrors = new Map<string, string>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
@@ -315,8 +313,8 @@ export class Reconciler {
     const limit = limiter(this.maxInFlight);
     const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
     const lateConflicts = new Map<string, string[]>();
-    const serverErrors = this.serverErrors;
-    serverErrors.clear();
+    // Objects that failed with a server error in this pass, by id: unlike rejections, sent again on the next pass.
+    const serverErrors = new Map<string, string>();
     const applyOne = async (object: K8sObject) => {
       const id = objectId(object);
       const fingerprint = canonicalJson(object);
@@ -371,7 +369,7 @@ export class Reconciler {
     await Promise.all(d.applyFirst.map(applyOne));
 
     const report = async (policy: PolicyObject) => {
-      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts);
+      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts, serverErrors);
       if (written) outcome.statusWrites++;
       if (!ready) outcome.notReady++;
     };
@@ -410,21 +408,23 @@ export class Reconciler {
     return outcome;
   }
 
-  /** The API server's rejections of this policy's objects, and of the templates its checks use. */
-  private rejectionsOf(key: string, g: Gathered): string[] {
-    if (this.rejected.size === 0 && this.serverErrors.size === 0) return [];
+  /**
+   * The API server's refusals (rejections, and this pass's server errors) of this policy's objects, and of the
+   * templates its checks use.
+   */
+  private rejectionsOf(key: string, g: Gathered, serverErrors: ReadonlyMap<string, string>): string[] {
+    if (this.rejected.size === 0 && serverErrors.size === 0) return [];
     const kinds = new Set((g.desired.policies.get(key)?.checks ?? []).map((c) => c.kind));
-    const out: string[] = [];
-    const failures: [string, string][] = [
-      ...[...this.rejected].map(([id, r]): [string, string] => [id, r.message]),
-      ...this.serverErrors,
-    ];
-    for (const [id, message] of failures) {
+    const concerns = (id: string) => {
       const [group, kind, , name] = id.split('/');
-      if (group === CONSTRAINT_GROUP && `${key}` === this.ownerOfConstraint(g, kind ?? '', name ?? ''))
-        out.push(message);
-      else if (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name)) out.push(message);
-    }
+      return (
+        (group === CONSTRAINT_GROUP && key === this.ownerOfConstraint(g, kind ?? '', name ?? '')) ||
+        (kind === 'ConstraintTemplate' && [...kinds].some((k) => k.toLowerCase() === name))
+      );
+    };
+    const out: string[] = [];
+    for (const [id, r] of this.rejected) if (concerns(id)) out.push(r.message);
+    for (const [id, message] of serverErrors) if (concerns(id)) out.push(message);
     return out;
   }
 
@@ -446,6 +446,7 @@ export class Reconciler {
     d: Decision,
     limit: Limiter,
     lateConflicts: ReadonlyMap<string, string[]>,
+    serverErrors: ReadonlyMap<string, string>,
   ): Promise<{ written: boolean; ready: boolean }> {
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
@@ -462,7 +463,7 @@ export class Reconciler {
       result: invalidErrors ? undefined : g.desired.policies.get(key),
       ...(invalidErrors ? { invalidErrors } : {}),
       conflicts,
-      rejected: this.rejectionsOf(key, g),
+      rejected: this.rejectionsOf(key, g, serverErrors),
       gatekeeper: this.viewWithWrites(g.view),
       ...(previous ? { previous } : {}),
       ...(g.settingsErrors.length > 0

@@ -76,7 +76,7 @@ describe('the leader cut off from the API server', () => {
     // The whole log: watch retries keep logging after the Lease line until the process exits.
     const previous = kubectl(['-n', NS, 'logs', leader.metadata.name, '--previous']);
     const log = previous.stdout || previous.stderr;
-    const lastLines = log.trimEnd().split('\n').slice(-8).join('\n');
+    const lines = log.trimEnd().split('\n');
     heal();
     const healed = Date.now();
     await eventually(
@@ -111,11 +111,11 @@ describe('the leader cut off from the API server', () => {
     expect(terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
     expect(log).toMatch(/"msg":"lost the Lease; exiting so that only the new leader writes"/);
     // Its last line is the one shutdown() logs just before process.exit(): nothing was lost in the pipe.
-    expect(log.trimEnd().split('\n').at(-1)).toMatch(/"msg":"stopped".*"exitCode":1/);
+    expect(lines.at(-1)).toMatch(/"msg":"stopped".*"exitCode":1/);
     console.log(
       `lease loss in-cluster: takeover by the other replica ${takeover.toFixed(1)} s after the cut, the cut-off ` +
         `leader restarted by the kubelet after ${restarted.toFixed(1)} s; both Ready ${recovered.toFixed(1)} s ` +
-        `after the API server was reachable again\nthe cut-off leader's last log lines before its restart:\n${lastLines}`,
+        `after the API server was reachable again\nthe cut-off leader's last log lines before its restart:\n${lines.slice(-8).join('\n')}`,
     );
   });
 });

@@ -50,6 +50,8 @@ class FakeCluster implements ClusterWriter {
 
   /** Objects the fake API server answers 422 to, by `Kind/name`. */
   readonly rejects = new Set<string>();
+  /** Objects it answers 500 to (as after the client's retries), by `Kind/name`. */
+  readonly serverErrors = new Set<string>();
 
   async apply<T extends { apiVersion: string; kind: string; metadata: { name: string } }>(
     obj: T,
@@ -67,6 +69,12 @@ class FakeCluster implements ClusterWriter {
         422,
         'Invalid',
         `apply ${obj.kind} ${obj.metadata.name}: HTTP 422: spec.match.namespaces[0]: Invalid value: "team-*-prod"`,
+      );
+    if (this.serverErrors.has(`${obj.kind}/${obj.metadata.name}`))
+      throw new KubeApiError(
+        500,
+        'InternalError',
+        `apply ${obj.kind} ${obj.metadata.name}: HTTP 500: etcdserver: request timed out`,
       );
     const before = this.store.get(id(obj));
     const specChanged = JSON.stringify(before?.spec) !== JSON.stringify((obj as unknown as ObservedObject).spec);
@@ -379,19 +387,7 @@ describe('Reconciler', () => {
 
   it('a server error that outlasts the retries holds back only its policy; the pass then fails, to back off', async () => {
     const { cluster, reconciler } = setUp();
-    const apply = cluster.apply.bind(cluster);
-    let failing = true;
-    cluster.apply = async (obj, fieldManager, force) => {
-      if (failing && obj.kind === 'D8AllowedRepos') {
-        cluster.calls.push(`apply ${obj.kind}/${obj.metadata.name}`);
-        throw new KubeApiError(
-          500,
-          'InternalError',
-          `apply ${obj.kind} ${obj.metadata.name}: HTTP 500: etcdserver: request timed out`,
-        );
-      }
-      return apply(obj, fieldManager, force);
-    };
+    cluster.serverErrors.add('D8AllowedRepos/op');
     await reconciler.reconcile();
     cluster.deliver();
     cluster.ingest();
@@ -407,7 +403,7 @@ describe('Reconciler', () => {
     expect(opReady?.message).toContain('HTTP 500: etcdserver: request timed out (a server error; retrying)');
     // Unlike a 4xx rejection, it is sent again on every pass, and the policy converges once the server answers.
     cluster.writes();
-    failing = false;
+    cluster.serverErrors.delete('D8AllowedRepos/op');
     await reconciler.reconcile();
     expect(cluster.writes()).toContain('apply D8AllowedRepos/op');
     cluster.deliver();
