@@ -40,9 +40,9 @@ export function manifestFiles(paths: string[]): string[] {
 }
 
 export function parseManifests(text: string, source: string): SourcedDocument[] {
-  let docs: unknown[];
+  let docs: unknown[] | undefined = jsonDocuments(text);
   try {
-    docs = loadAll(text);
+    docs ??= loadAll(text);
   } catch (e) {
     throw new ManifestError(`${source}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -55,6 +55,76 @@ export function parseManifests(text: string, source: string): SourcedDocument[] 
     } else out.push({ source: where, doc });
   });
   return out;
+}
+
+/** A line that is only a document marker: where a stream of JSON documents may be split. */
+const DOCUMENT_MARKER = /^---[ \t]*$/m;
+
+/**
+ * A stream of JSON objects separated by `---` lines (what generators and `kubectl … -o json` pipelines write), read
+ * with JSON.parse: JSON is YAML, so the values are the ones js-yaml gives, many times faster. Undefined, so that
+ * js-yaml reads the text, when any document is not plain JSON (comments, YAML syntax) or repeats a key (YAML refuses
+ * that and js-yaml names it; JSON.parse would keep the last value silently).
+ */
+function jsonDocuments(text: string): unknown[] | undefined {
+  if (!text.includes('{')) return undefined;
+  const parts = text.split(DOCUMENT_MARKER);
+  // Whatever precedes the first marker is a document only if it is not blank (js-yaml numbers documents so).
+  if (parts.length > 1 && (parts[0] as string).trim() === '') parts.shift();
+  const docs: unknown[] = [];
+  for (const part of parts) {
+    const body = part.trim();
+    if (body === '') {
+      docs.push(null);
+      continue;
+    }
+    if (body.charCodeAt(0) !== 0x7b /* { */) return undefined;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    if (keysParsed(doc) !== keysWritten(body)) return undefined;
+    docs.push(doc);
+  }
+  return docs;
+}
+
+/** How many object keys a parsed JSON value holds; fewer than the text wrote means a key was repeated. */
+function keysParsed(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) n += keysParsed(x);
+    return n;
+  }
+  for (const k in v) if (Object.hasOwn(v, k)) n += 1 + keysParsed((v as Record<string, unknown>)[k]);
+  return n;
+}
+
+/** How many keys valid JSON text writes: the strings followed by a colon (a value string never is). */
+function keysWritten(json: string): number {
+  let n = 0;
+  let open = json.indexOf('"');
+  while (open >= 0) {
+    let close = open;
+    for (;;) {
+      close = json.indexOf('"', close + 1);
+      let backslashes = 0;
+      while (json.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+    }
+    let next = close + 1;
+    for (
+      let c = json.charCodeAt(next);
+      c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+      c = json.charCodeAt(++next)
+    );
+    if (json.charCodeAt(next) === 0x3a /* : */) n++;
+    open = json.indexOf('"', next);
+  }
+  return n;
 }
 
 /**

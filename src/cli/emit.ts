@@ -32,42 +32,77 @@ function literalBlock(s: string, indent: string): string | undefined {
 }
 
 /**
- * The keys of `o` in `order`, undefined values left out. The compiler's output repeats a few dozen shapes (key sets)
- * over thousands of objects, so each shape is sorted once, per order.
+ * The keys of `o` in `order`, undefined values left out. The compiler builds nearly every object with its keys in
+ * order already, so they are checked pairwise and sorted only when they are not.
  */
-const shapes = new WeakMap<KeyOrder, Map<string, string[]>>();
 function sortedKeys(o: Record<string, unknown>, order: KeyOrder): string[] {
-  let byShape = shapes.get(order);
-  if (byShape === undefined) shapes.set(order, (byShape = new Map()));
   const keys = Object.keys(o);
-  const shape = JSON.stringify(keys);
-  let sorted = byShape.get(shape);
-  if (sorted === undefined) {
-    sorted = keys.sort(order);
-    byShape.set(shape, sorted);
+  let sorted = true;
+  let holesAt = -1;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (sorted && i > 0 && order(keys[i - 1] as string, k) >= 0) sorted = false;
+    if (holesAt < 0 && o[k] === undefined) holesAt = i;
   }
-  for (const k of sorted) if (o[k] === undefined) return sorted.filter((key) => o[key] !== undefined);
-  return sorted;
+  if (!sorted) keys.sort(order);
+  return holesAt < 0 ? keys : keys.filter((key) => o[key] !== undefined);
 }
 
-function yamlValue(v: unknown, indent: string, out: string[], order: KeyOrder): void {
+/** One YAML stream being written: its chunks, its key order, and what was seen of the objects met so far. */
+interface YamlWriter {
+  out: string[];
+  order: KeyOrder;
+  /**
+   * A container value met once (the indent it was written at), or met again at that indent (its text). The
+   * compiler shares one match between a policy's constraints: that text is then written once per policy, not per
+   * constraint. The compiler's output is never mutated, so a container's text cannot change within one stream.
+   */
+  seen: WeakMap<object, string | { indent: string; text: string }>;
+}
+
+function yamlValue(v: unknown, indent: string, w: YamlWriter): void {
   // Called after "key:" or "- ": writes the rest of the line and any nested lines.
+  if (typeof v !== 'object' || v === null) {
+    w.out.push(' ', yamlScalar(v, indent), '\n');
+    return;
+  }
+  const seen = w.seen.get(v);
+  if (seen === undefined) {
+    w.seen.set(v, indent);
+    yamlContainer(v, indent, w);
+  } else if (typeof seen !== 'string') {
+    if (seen.indent === indent) w.out.push(seen.text);
+    else yamlContainer(v, indent, w);
+  } else if (seen === indent) {
+    // The second time at the same indent: write it aside once, then reuse the text.
+    const out = w.out;
+    w.out = [];
+    yamlContainer(v, indent, w);
+    const text = w.out.join('');
+    w.out = out;
+    w.seen.set(v, { indent, text });
+    out.push(text);
+  } else {
+    yamlContainer(v, indent, w);
+  }
+}
+
+function yamlContainer(v: object, indent: string, w: YamlWriter): void {
   if (Array.isArray(v)) {
     if (v.length === 0) {
-      out.push(' []\n');
+      w.out.push(' []\n');
       return;
     }
-    out.push('\n');
-    yamlSequence(v, indent + '  ', out, order);
-  } else if (isRecord(v)) {
-    if (sortedKeys(v, order).length === 0) {
-      out.push(' {}\n');
-      return;
-    }
-    out.push('\n');
-    yamlMapping(v, indent + '  ', out, order);
+    w.out.push('\n');
+    yamlSequence(v, indent + '  ', w);
   } else {
-    out.push(' ', yamlScalar(v, indent), '\n');
+    const o = v as Record<string, unknown>;
+    if (sortedKeys(o, w.order).length === 0) {
+      w.out.push(' {}\n');
+      return;
+    }
+    w.out.push('\n');
+    yamlMapping(o, indent + '  ', w);
   }
 }
 
@@ -82,40 +117,48 @@ function yamlScalar(v: unknown, indent: string): string {
   throw new Error(`cannot render a value of type ${typeof v}`);
 }
 
-function yamlMapping(o: Record<string, unknown>, indent: string, out: string[], order: KeyOrder): void {
-  for (const k of sortedKeys(o, order)) {
-    out.push(indent, scalar(k), ':');
-    yamlValue(o[k], indent, out, order);
+function yamlMapping(o: Record<string, unknown>, indent: string, w: YamlWriter): void {
+  for (const k of sortedKeys(o, w.order)) {
+    w.out.push(indent, scalar(k), ':');
+    yamlValue(o[k], indent, w);
   }
 }
 
-function yamlSequence(a: unknown[], indent: string, out: string[], order: KeyOrder): void {
+function yamlSequence(a: unknown[], indent: string, w: YamlWriter): void {
   for (const item of a) {
-    if (isRecord(item) && sortedKeys(item, order).length > 0) {
+    if (isRecord(item) && sortedKeys(item, w.order).length > 0) {
       // "- first: value" then the other keys aligned under "first".
-      const keys = sortedKeys(item, order);
+      const keys = sortedKeys(item, w.order);
       const inner = indent + '  ';
       keys.forEach((k, i) => {
-        out.push(i === 0 ? `${indent}- ` : inner, scalar(k), ':');
-        yamlValue(item[k], inner, out, order);
+        w.out.push(i === 0 ? `${indent}- ` : inner, scalar(k), ':');
+        yamlValue(item[k], inner, w);
       });
     } else if (Array.isArray(item) && item.length > 0) {
-      out.push(indent, '-\n');
-      yamlSequence(item, indent + '  ', out, order);
+      w.out.push(indent, '-\n');
+      yamlSequence(item, indent + '  ', w);
     } else if (typeof item === 'string') {
-      out.push(indent, '- ', scalar(item), '\n');
+      w.out.push(indent, '- ', scalar(item), '\n');
     } else {
-      out.push(indent, '-');
-      yamlValue(item, indent, out, order);
+      w.out.push(indent, '-');
+      yamlValue(item, indent, w);
     }
   }
 }
 
 /** One YAML document (no `---`), keys in `order` at every level. */
 export function toYaml(doc: Record<string, unknown>, order: KeyOrder): string {
-  const out: string[] = [];
-  yamlMapping(doc, '', out, order);
-  return out.join('');
+  return toYamlStream([doc], order);
+}
+
+/** YAML documents separated by `---` lines, keys in `order` at every level. */
+export function toYamlStream(docs: Record<string, unknown>[], order: KeyOrder): string {
+  const w: YamlWriter = { out: [], order, seen: new WeakMap() };
+  docs.forEach((doc, i) => {
+    if (i > 0) w.out.push('---\n');
+    yamlMapping(doc, '', w);
+  });
+  return w.out.join('');
 }
 
 /**

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // gatewright command line: one entry point, one subcommand per job.
 import { Command } from 'commander';
+import { enableCompileCache } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Each subcommand imports what it needs when it runs: the schema validators, the compiler and the generators cost
 // a few hundred milliseconds of start-up, which `gatewright provider` or `--help` should not pay.
+
+// V8's compiled code for the modules imported from here on is kept on disk (in the temporary directory) and reused by
+// the next run: a one-shot command such as `render` then starts without compiling gatewright's code again. Where the
+// directory is not writable this does nothing.
+enableCompileCache();
 
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

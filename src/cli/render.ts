@@ -3,7 +3,7 @@ import { ManifestError, readManifests } from '../api/load.js';
 import { isRecord } from '../api/validate.js';
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { compile, compareStrings, type TemplateLibrary } from '../compiler/compile.js';
-import { toJson, toYaml } from './emit.js';
+import { toJson, toYamlStream } from './emit.js';
 
 interface Writable {
   write(s: string): unknown;
@@ -16,14 +16,28 @@ export interface RenderOptions {
   output: string;
 }
 
-const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
+/** apiVersion, kind, metadata, spec first (as kubectl prints), every other key after them. */
+function leadingRank(key: string): number {
+  switch (key) {
+    case 'apiVersion':
+      return 0;
+    case 'kind':
+      return 1;
+    case 'metadata':
+      return 2;
+    case 'spec':
+      return 3;
+    default:
+      return 4;
+  }
+}
 
 /** apiVersion, kind, metadata, spec first (as kubectl prints), every other key in code-point order. */
 export function keyOrder(a: string, b: string): number {
-  const ia = LEADING_KEYS.indexOf(a);
-  const ib = LEADING_KEYS.indexOf(b);
-  if (ia >= 0 || ib >= 0) return (ia < 0 ? LEADING_KEYS.length : ia) - (ib < 0 ? LEADING_KEYS.length : ib);
-  return compareStrings(a, b);
+  const ra = leadingRank(a);
+  const rb = leadingRank(b);
+  if (ra !== rb) return ra - rb;
+  return ra < 4 ? 0 : compareStrings(a, b);
 }
 
 export function namespacesFrom(docs: unknown[]): NamespaceInfo[] {
@@ -73,7 +87,7 @@ export function runRender(opts: RenderOptions, library: TemplateLibrary, out: Wr
   if (opts.output === 'json') {
     out.write(toJson({ apiVersion: 'v1', kind: 'List', items: result.objects }, keyOrder) + '\n');
   } else {
-    out.write(result.objects.map((o) => toYaml(o, keyOrder)).join('---\n'));
+    out.write(toYamlStream(result.objects, keyOrder));
   }
   return 0;
 }

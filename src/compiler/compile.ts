@@ -155,21 +155,18 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
   const actions = actionsInUse(settings.defaultAction, input.namespaces);
   for (const set of standardSets(settings.defaultPolicy, settings.defaultAction, actions)) {
     const ownerName = `${set.standard}-${set.action}`;
-    const match = {
+    const matchFor = (namespaceSelector: unknown) => ({
       kinds: podKinds,
       scope: 'Namespaced',
       excludedNamespaces: [...settings.exemptNamespaces].sort(),
-      namespaceSelector: set.namespaceSelector,
+      namespaceSelector,
       labelSelector: PSS_OBJECT_SELECTOR,
-    };
+    });
+    const match = matchFor(set.namespaceSelector);
+    const subsumedMatch = set.withoutRestricted ? matchFor(set.withoutRestricted) : match;
+    const owner = ownerMetadata('PodSecurityStandard', ownerName);
     const checks = standardChecks(set.standard, { knownHostPortRanges: settings.knownHostPortRanges }).map((check) =>
-      emit('PodSecurityStandard', ownerName, set.name, set.action, check, {
-        ...match,
-        namespaceSelector:
-          set.withoutRestricted && SUBSUMED_AT_RESTRICTED.has(check.name)
-            ? set.withoutRestricted
-            : set.namespaceSelector,
-      }),
+      emit(owner, set.name, set.action, check, SUBSUMED_AT_RESTRICTED.has(check.name) ? subsumedMatch : match),
     );
     policies.set(policyKey('PodSecurityStandard', ownerName), {
       ownerKind: 'PodSecurityStandard',
@@ -254,8 +251,9 @@ export function compilePolicyDoc(
   const name = policy.metadata.name;
   const action = lower(policy.spec.enforcementAction);
   const constraints: K8sObject[] = [];
+  const constraintOf = policyConstraints(ownerKind, policy, settings, podKinds);
   const checks = planned.map((check) => {
-    const { constraint, inForce } = policyConstraint(ownerKind, policy, action, check, settings, podKinds);
+    const { constraint, inForce } = constraintOf(action, check);
     constraints.push(constraint);
     return inForce;
   });
@@ -263,40 +261,31 @@ export function compilePolicyDoc(
   return { constraints, result: { ownerKind, name, enforcementAction: action, checks, unsupported, warnings } };
 }
 
-/** One check of a policy as its constraint, named after the policy (shortened to fit a label where needed). */
-function policyConstraint(
+/**
+ * A policy's checks as constraints, named after the policy (shortened to fit a label where needed). The checks of one
+ * policy share their owner labels and, per set of kinds, one match object: the spec hash, `render` and the controller
+ * then serialise each shared part once instead of once per check (compiled objects are never mutated).
+ */
+function policyConstraints(
   ownerKind: 'SecurityPolicy' | 'OperationPolicy',
   policy: SecurityPolicy | OperationPolicy,
-  action: GatekeeperAction,
-  check: PlannedCheck,
   settings: EffectiveSettings,
   podKinds: ReturnType<typeof workloadKinds>,
-): { constraint: K8sObject; inForce: CheckInForce } {
+): (action: GatekeeperAction, check: PlannedCheck) => { constraint: K8sObject; inForce: CheckInForce } {
   const name = policy.metadata.name;
-  return constraintFor(
-    ownerKind,
-    name,
-    derivedName(name),
-    action,
-    check,
-    policyMatch(ownerKind, policy, check, settings, podKinds),
-  );
-}
-
-/** SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not. */
-function policyMatch(
-  ownerKind: 'SecurityPolicy' | 'OperationPolicy',
-  policy: SecurityPolicy | OperationPolicy,
-  check: PlannedCheck,
-  settings: EffectiveSettings,
-  podKinds: ReturnType<typeof workloadKinds>,
-): Record<string, unknown> {
-  return constraintMatch(
-    policy.spec.match,
-    check.matchKinds ?? podKinds,
-    settings.exemptNamespaces,
-    ownerKind === 'SecurityPolicy',
-  );
+  const owner = ownerMetadata(ownerKind, name);
+  const constraintName = derivedName(name);
+  const matches = new Map<ReturnType<typeof workloadKinds>, Record<string, unknown>>();
+  const matchOf = (kinds: ReturnType<typeof workloadKinds>): Record<string, unknown> => {
+    let match = matches.get(kinds);
+    if (match === undefined) {
+      // SecurityPolicy constraints are scoped to namespaced objects (DVP); OperationPolicy ones are not.
+      match = constraintMatch(policy.spec.match, kinds, settings.exemptNamespaces, ownerKind === 'SecurityPolicy');
+      matches.set(kinds, match);
+    }
+    return match;
+  };
+  return (action, check) => constraintFor(owner, constraintName, action, check, matchOf(check.matchKinds ?? podKinds));
 }
 
 /**
@@ -317,35 +306,64 @@ function fallbackConstraints(
   const broken = new Set(errorPaths.map((p) => p.slice(base.length).split(/[.[]/)[0]));
   const modules: readonly FieldModule<never>[] = ownerKind === 'SecurityPolicy' ? SECURITY_FIELDS : OPERATION_FIELDS;
   const action = lower(policy.spec.enforcementAction);
+  const constraintOf = policyConstraints(ownerKind, policy, settings, podKinds);
   return modules
     .filter((m) => !Object.keys(m.fields).some((f) => broken.has(f)))
     .map((m) => (m.render as (p: unknown) => PlannedCheck | undefined)(policy.spec.policies))
     .filter((c): c is PlannedCheck => c !== undefined)
-    .map((check) => policyConstraint(ownerKind, policy, action, check, settings, podKinds).constraint);
+    .map((check) => constraintOf(action, check).constraint);
+}
+
+/** What every constraint of one owner carries: its labels, and its full name where the label had to shorten it. */
+interface OwnerMetadata {
+  ownerName: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+function ownerMetadata(owner: OwnerKind, ownerName: string): OwnerMetadata {
+  return { ownerName, labels: ownerLabels(owner, ownerName), annotations: ownerAnnotations(ownerName) };
 }
 
 function constraintFor(
-  owner: OwnerKind,
-  ownerName: string,
+  owner: OwnerMetadata,
   constraintName: string,
   action: GatekeeperAction,
   check: PlannedCheck,
   match: Record<string, unknown>,
 ): { constraint: K8sObject; inForce: CheckInForce } {
+  const spec = { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) };
+  // The spec's canonical JSON, written from its parts: its keys are already in code-point order, and the shared
+  // match is serialised once per policy (the hash equals specHash(spec): a unit test checks it).
+  const specText = `{"enforcementAction":${JSON.stringify(action)},"match":${sharedCanonicalJson(match)}${
+    check.parameters ? `,"parameters":${canonicalJson(check.parameters)}` : ''
+  }}`;
   return {
-    constraint: withHash({
+    constraint: {
       apiVersion: CONSTRAINT_API_VERSION,
       kind: check.kind,
       // Keys in code-point order, as in constraintMatch.
       metadata: {
-        annotations: { [CHECK_ANNOTATION]: check.name, ...ownerAnnotations(ownerName) },
-        labels: ownerLabels(owner, ownerName),
+        annotations: {
+          [CHECK_ANNOTATION]: check.name,
+          ...owner.annotations,
+          [SPEC_HASH_ANNOTATION]: hash('sha256', specText, 'hex'),
+        },
+        labels: owner.labels,
         name: constraintName,
       },
-      spec: { enforcementAction: action, match, ...(check.parameters ? { parameters: check.parameters } : {}) },
-    }),
+      spec,
+    },
     inForce: { name: check.name, kind: check.kind, constraint: constraintName, implicit: check.implicit === true },
   };
+}
+
+/** canonicalJson of an object the compiler shares between constraints and never mutates, computed once per object. */
+const sharedTexts = new WeakMap<object, string>();
+function sharedCanonicalJson(value: Record<string, unknown>): string {
+  let text = sharedTexts.get(value);
+  if (text === undefined) sharedTexts.set(value, (text = canonicalJson(value)));
+  return text;
 }
 
 /**

@@ -25,13 +25,25 @@ type Undefined = 'drop' | 'null';
  * `v` with the keys of every object in `order`. Objects and arrays already in order are returned as they are (no
  * copy). `strict` throws IndexKeyFound for an object out of order with an index-like key: its copy could not be.
  */
-function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean): unknown {
+function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean, done: Done): unknown {
   if (typeof v !== 'object' || v === null) return v;
+  // An object reached again (the compiler shares one match between a policy's constraints) is ordered once.
+  const known = done.get(v);
+  if (known !== undefined) return known;
+  const result = inOrderOnce(v, order, undef, strict, done);
+  done.set(v, result);
+  return result;
+}
+
+/** What each object visited in one call became (itself when already in order). */
+type Done = WeakMap<object, unknown>;
+
+function inOrderOnce(v: object, order: KeyOrder, undef: Undefined, strict: boolean, done: Done): unknown {
   if (Array.isArray(v)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = inOrder(x, order, undef, strict);
+      const y = inOrder(x, order, undef, strict, done);
       if (y !== x) (copy ??= v.slice())[i] = y;
     }
     return copy ?? v;
@@ -47,7 +59,7 @@ function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean)
     if (sorted && previous !== undefined && order(previous, k) >= 0) sorted = false;
     previous = k;
     const x = o[k];
-    const y = x === undefined ? (undef === 'null' ? null : undefined) : inOrder(x, order, undef, strict);
+    const y = x === undefined ? (undef === 'null' ? null : undefined) : inOrder(x, order, undef, strict, done);
     // A copy of the values starts at the first one that differs (usually none does).
     if (values === undefined && y !== x)
       values = Object.keys(o)
@@ -77,7 +89,7 @@ function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean)
 
 /** JSON.stringify of `v` with object keys in `order` (index-like keys still first: see isIndexKey). */
 export function orderedJson(v: unknown, order: KeyOrder, space?: number): string {
-  return JSON.stringify(inOrder(v, order, 'drop', false), null, space);
+  return JSON.stringify(inOrder(v, order, 'drop', false, new WeakMap()), null, space);
 }
 
 /**
@@ -87,7 +99,7 @@ export function orderedJson(v: unknown, order: KeyOrder, space?: number): string
  */
 export function canonicalJson(value: unknown): string {
   try {
-    return JSON.stringify(inOrder(value, compareStrings, 'null', true)) ?? 'null';
+    return JSON.stringify(inOrder(value, compareStrings, 'null', true, new WeakMap())) ?? 'null';
   } catch (err) {
     if (!(err instanceof IndexKeyFound)) throw err;
     return canonicalJsonByHand(value);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
-import { toJson, toYaml } from '../../../src/cli/emit.js';
+import { toJson, toYaml, toYamlStream } from '../../../src/cli/emit.js';
 import { keyOrder } from '../../../src/cli/render.js';
 import { compile } from '../../../src/compiler/compile.js';
 import { docExamples } from '../../support/doc-examples.js';
@@ -90,7 +90,34 @@ describe('toYaml', () => {
   });
 });
 
+describe('toYamlStream', () => {
+  it('writes an object shared between documents exactly as its copies', () => {
+    // The compiler shares one match object between a policy's constraints; the writer reuses its text.
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 4 }), (values) => {
+        const shared = JSON.parse(JSON.stringify({ values, nested: { values } })) as Record<string, unknown>;
+        const docs = [0, 1, 2].map((i) => ({
+          apiVersion: 'v1',
+          kind: 'X',
+          metadata: { name: `n${i}` },
+          spec: { match: shared, list: [shared, { deeper: shared }] },
+        }));
+        const copies = JSON.parse(JSON.stringify(docs)) as Record<string, unknown>[];
+        expect(toYamlStream(docs, keyOrder)).toBe(toYamlStream(copies, keyOrder));
+        expect(toYamlStream(docs, keyOrder)).toBe(copies.map((d) => toYaml(d, keyOrder)).join('---\n'));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('toJson', () => {
+  it('writes an object shared between places exactly as its copies', () => {
+    const shared = { b: [1, { d: 2, c: 3 }], a: 'x' };
+    const value = { items: [{ spec: shared, kind: 'K' }, { spec: shared, list: [shared] }] };
+    expect(toJson(value, keyOrder)).toBe(toJson(JSON.parse(JSON.stringify(value)), keyOrder));
+  });
+
   it('parses back to the input, and equals JSON.stringify with sorted keys', () => {
     const integerLike = (v: unknown): boolean =>
       Array.isArray(v)
