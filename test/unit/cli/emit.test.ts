@@ -114,7 +114,12 @@ describe('toYamlStream', () => {
 describe('toJson', () => {
   it('writes an object shared between places exactly as its copies', () => {
     const shared = { b: [1, { d: 2, c: 3 }], a: 'x' };
-    const value = { items: [{ spec: shared, kind: 'K' }, { spec: shared, list: [shared] }] };
+    const value = {
+      items: [
+        { spec: shared, kind: 'K' },
+        { spec: shared, list: [shared] },
+      ],
+    };
     expect(toJson(value, keyOrder)).toBe(toJson(JSON.parse(JSON.stringify(value)), keyOrder));
   });
 
