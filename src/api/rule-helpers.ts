@@ -41,6 +41,7 @@ export function duplicateRules(parent: Record<string, unknown>, base: string, at
 
 /** Deckhouse accepts duplicates and they mean nothing more: a warning, never a refusal. */
 export function reportDuplicates(list: unknown[], pathOf: (i: number) => string, at: Report): void {
+  if (list.length < 2) return;
   const first = new Map<string, number>();
   list.forEach((value, i) => {
     if (value === undefined) return;

@@ -417,18 +417,13 @@ const lower = (action: string | undefined): GatekeeperAction => (action ?? 'Deny
 
 /** Templates first, then the sync set, then constraints (the order they must be applied in); by name within. */
 function sortByIdentity(objects: K8sObject[]): K8sObject[] {
-  // The rank once per object, not once per comparison: tens of thousands of objects are sorted on every pass.
+  // One key string per object, compared once per comparison: tens of thousands of objects are sorted on every pass.
+  // A NUL cannot occur in an apiVersion, kind or name, so the key orders as the fields do one after another.
   const rank = (o: K8sObject): number =>
     o.kind === 'ConstraintTemplate' ? 0 : isConstraintApiVersion(o.apiVersion) ? 2 : 1;
   return objects
-    .map((o) => ({ o, rank: rank(o) }))
-    .sort(
-      (a, b) =>
-        a.rank - b.rank ||
-        compareStrings(a.o.apiVersion, b.o.apiVersion) ||
-        compareStrings(a.o.kind, b.o.kind) ||
-        compareStrings(a.o.metadata.name, b.o.metadata.name),
-    )
+    .map((o) => ({ o, key: `${rank(o)}\0${o.apiVersion}\0${o.kind}\0${o.metadata.name}` }))
+    .sort((a, b) => compareStrings(a.key, b.key))
     .map(({ o }) => o);
 }
 

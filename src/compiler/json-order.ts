@@ -27,6 +27,7 @@ type Undefined = 'drop' | 'null';
  */
 function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean, done: Done): unknown {
   if (typeof v !== 'object' || v === null) return v;
+  if (done === undefined) return inOrderOnce(v, order, undef, strict, done);
   // An object reached again (the compiler shares one match between a policy's constraints) is ordered once.
   const known = done.get(v);
   if (known !== undefined) return known;
@@ -35,8 +36,11 @@ function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean,
   return result;
 }
 
-/** What each object visited in one call became (itself when already in order). */
-type Done = WeakMap<object, unknown>;
+/**
+ * What each object visited in one call became (itself when already in order): kept for the large outputs of
+ * `render`, not for the small values hashed by the thousand, where the lookups would cost more than they save.
+ */
+type Done = WeakMap<object, unknown> | undefined;
 
 function inOrderOnce(v: object, order: KeyOrder, undef: Undefined, strict: boolean, done: Done): unknown {
   if (Array.isArray(v)) {
@@ -99,7 +103,7 @@ export function orderedJson(v: unknown, order: KeyOrder, space?: number): string
  */
 export function canonicalJson(value: unknown): string {
   try {
-    return JSON.stringify(inOrder(value, compareStrings, 'null', true, new WeakMap())) ?? 'null';
+    return JSON.stringify(inOrder(value, compareStrings, 'null', true, undefined)) ?? 'null';
   } catch (err) {
     if (!(err instanceof IndexKeyFound)) throw err;
     return canonicalJsonByHand(value);
