@@ -316,13 +316,12 @@ function fallbackConstraints(
 
 /** What every constraint of one owner carries: its labels, and its full name where the label had to shorten it. */
 interface OwnerMetadata {
-  ownerName: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
 
 function ownerMetadata(owner: OwnerKind, ownerName: string): OwnerMetadata {
-  return { ownerName, labels: ownerLabels(owner, ownerName), annotations: ownerAnnotations(ownerName) };
+  return { labels: ownerLabels(owner, ownerName), annotations: ownerAnnotations(ownerName) };
 }
 
 function constraintFor(
