@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { dump } from 'js-yaml';
 import { CompileMemo, compile } from '../compiler/compile.js';
 import { loadLibrary } from '../library/load.js';
 import { benchNamespaces, benchPolicies, namespaceObject } from './generate.js';
@@ -73,15 +74,28 @@ function renderFigures(security: number, operation: number, namespaceCount: numb
         .map((n) => JSON.stringify(namespaceObject(n)))
         .join('\n---\n'),
     );
+    // The same policies as block-style YAML, as people write them: read by js-yaml instead of JSON.parse.
+    const yamlPoliciesFile = join(dir, 'policies-block.yaml');
+    writeFileSync(
+      yamlPoliciesFile,
+      benchPolicies(security, operation)
+        .map((p) => dump(p))
+        .join('---\n'),
+    );
     const cli = join(root, 'dist', 'cli', 'main.js');
-    for (const output of ['yaml', 'json']) {
+    const cases = [
+      { output: 'yaml', input: policiesFile, label: 'JSON documents in' },
+      { output: 'json', input: policiesFile, label: 'JSON documents in' },
+      { output: 'yaml', input: yamlPoliciesFile, label: 'block YAML in' },
+    ];
+    for (const { output, input, label } of cases) {
       const times: number[] = [];
       let bytes = 0;
       for (let run = 0; run < runs; run++) {
         const start = performance.now();
         const r = spawnSync(
           process.execPath,
-          [cli, 'render', '-f', policiesFile, '--namespaces', namespacesFile, '-o', output],
+          [cli, 'render', '-f', input, '--namespaces', namespacesFile, '-o', output],
           { maxBuffer: 1 << 30, encoding: 'buffer' },
         );
         times.push(performance.now() - start);
@@ -89,7 +103,7 @@ function renderFigures(security: number, operation: number, namespaceCount: numb
         bytes = r.stdout.length;
       }
       console.log(
-        `render -o ${output} of ${security.toLocaleString('en')} + ${operation.toLocaleString('en')} policies + ${namespaceCount} namespaces, end to end (${(bytes / 1e6).toFixed(1)} MB out): ${fmt(times)}`,
+        `render -o ${output} of ${security.toLocaleString('en')} + ${operation.toLocaleString('en')} policies + ${namespaceCount} namespaces, ${label}, end to end (${(bytes / 1e6).toFixed(1)} MB out): ${fmt(times)}`,
       );
     }
   } finally {
