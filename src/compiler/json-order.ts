@@ -25,29 +25,13 @@ type Undefined = 'drop' | 'null';
  * `v` with the keys of every object in `order`. Objects and arrays already in order are returned as they are (no
  * copy). `strict` throws IndexKeyFound for an object out of order with an index-like key: its copy could not be.
  */
-function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean, done: Done): unknown {
+function inOrder(v: unknown, order: KeyOrder, undef: Undefined, strict: boolean): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  if (done === undefined) return inOrderOnce(v, order, undef, strict, done);
-  // An object reached again (the compiler shares one match between a policy's constraints) is ordered once.
-  const known = done.get(v);
-  if (known !== undefined) return known;
-  const result = inOrderOnce(v, order, undef, strict, done);
-  done.set(v, result);
-  return result;
-}
-
-/**
- * What each object visited in one call became (itself when already in order): kept for the large outputs of
- * `render`, not for the small values hashed by the thousand, where the lookups would cost more than they save.
- */
-type Done = WeakMap<object, unknown> | undefined;
-
-function inOrderOnce(v: object, order: KeyOrder, undef: Undefined, strict: boolean, done: Done): unknown {
   if (Array.isArray(v)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = inOrder(x, order, undef, strict, done);
+      const y = inOrder(x, order, undef, strict);
       if (y !== x) (copy ??= v.slice())[i] = y;
     }
     return copy ?? v;
@@ -63,7 +47,7 @@ function inOrderOnce(v: object, order: KeyOrder, undef: Undefined, strict: boole
     if (sorted && previous !== undefined && order(previous, k) >= 0) sorted = false;
     previous = k;
     const x = o[k];
-    const y = x === undefined ? (undef === 'null' ? null : undefined) : inOrder(x, order, undef, strict, done);
+    const y = x === undefined ? (undef === 'null' ? null : undefined) : inOrder(x, order, undef, strict);
     // A copy of the values starts at the first one that differs (usually none does).
     if (values === undefined && y !== x)
       values = Object.keys(o)
@@ -93,7 +77,7 @@ function inOrderOnce(v: object, order: KeyOrder, undef: Undefined, strict: boole
 
 /** JSON.stringify of `v` with object keys in `order` (index-like keys still first: see isIndexKey). */
 export function orderedJson(v: unknown, order: KeyOrder, space?: number): string {
-  return JSON.stringify(inOrder(v, order, 'drop', false, new WeakMap()), null, space);
+  return JSON.stringify(inOrder(v, order, 'drop', false), null, space);
 }
 
 /**
@@ -103,7 +87,7 @@ export function orderedJson(v: unknown, order: KeyOrder, space?: number): string
  */
 export function canonicalJson(value: unknown): string {
   try {
-    return JSON.stringify(inOrder(value, compareStrings, 'null', true, undefined)) ?? 'null';
+    return JSON.stringify(inOrder(value, compareStrings, 'null', true)) ?? 'null';
   } catch (err) {
     if (!(err instanceof IndexKeyFound)) throw err;
     return canonicalJsonByHand(value);
