@@ -141,7 +141,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       cache.follow(reconciler.watches());
       firstReconcileDone = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      log.info('reconciled', { ...outcome, seconds, triggers: woken });
+      log.info('reconciled', { ...outcome, seconds, ...reconciler.lastTimings, triggers: woken });
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     },
     onError: (_key, err, retryInMs) => log.error('reconcile failed', { error: String(err), retryInMs }),

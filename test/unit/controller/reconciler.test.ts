@@ -185,7 +185,7 @@ async function converge({ cluster, reconciler }: Pick<ReturnType<typeof setUp>, 
   await reconciler.reconcile();
 }
 
-function setUp(opts: { gatekeeper?: boolean; budget?: number } = {}) {
+function setUp(opts: { gatekeeper?: boolean; budget?: number; now?: () => Date } = {}) {
   const cluster = new FakeCluster(opts);
   cluster.create_(securityPolicy('sp', { allowPrivileged: false, allowHostNetwork: false }));
   cluster.create_(operationPolicy('op', { allowedRepos: ['registry.example.com'] }));
@@ -195,7 +195,7 @@ function setUp(opts: { gatekeeper?: boolean; budget?: number } = {}) {
     cache: cluster.cache,
     library,
     log,
-    now: NOW,
+    now: opts.now ?? NOW,
     ...(opts.budget !== undefined ? { constraintBudget: opts.budget } : {}),
   });
   return { cluster, reconciler };
@@ -273,21 +273,41 @@ describe('Reconciler', () => {
     expect(cluster.writes()).toEqual([]);
   });
 
-  it('progress is counted per check as Gatekeeper enforces them', async () => {
-    const { cluster, reconciler } = setUp();
+  it('progress is counted per check as Gatekeeper enforces them; a count alone at most every 5 s, Ready at once', async () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const { cluster, reconciler } = setUp({ now: () => new Date(t) });
     await reconciler.reconcile();
     cluster.deliver();
     cluster.ingest();
     await reconciler.reconcile();
     cluster.deliver();
-    cluster.enforce((c) => c.kind === 'D8PrivilegedContainer');
-    await reconciler.reconcile();
-    const s = cluster.statusOf('SecurityPolicy', 'sp');
-    const total = (s as unknown as { checkCount: number }).checkCount;
+    const progressing = () =>
+      cluster.statusOf('SecurityPolicy', 'sp')?.conditions.find((c) => c.type === 'Progressing')?.message;
+    const total = (cluster.statusOf('SecurityPolicy', 'sp') as unknown as { checkCount: number }).checkCount;
     expect(total).toBeGreaterThan(1);
-    expect(s?.conditions.find((c) => c.type === 'Progressing')?.message).toMatch(
-      new RegExp(`^1/${total} check\\(s\\) enforced; waiting for `),
-    );
+    expect(progressing()).toMatch(new RegExp(`^0/${total} check\\(s\\) enforced; waiting for `));
+    cluster.writes();
+
+    // One more check enforced a second after the last status write: held back, and the pass asks to look again
+    // when it is due.
+    t += 1000;
+    cluster.enforce((c) => c.kind === 'D8PrivilegedContainer');
+    const held = await reconciler.reconcile();
+    expect(cluster.writes()).not.toContain('status SecurityPolicy/sp');
+    expect(progressing()).toMatch(new RegExp(`^0/${total} `));
+    expect(held.requeueAfterMs).toBeLessThanOrEqual(4000);
+
+    t += 4000;
+    await reconciler.reconcile();
+    expect(cluster.writes()).toContain('status SecurityPolicy/sp');
+    expect(progressing()).toMatch(new RegExp(`^1/${total} check\\(s\\) enforced; waiting for `));
+
+    // Every check enforced a moment later: Ready=True is not held back.
+    t += 100;
+    cluster.deliver();
+    cluster.enforce();
+    await reconciler.reconcile();
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True', reason: 'Enforced' });
   });
 
   it('a pass started before the watch delivered its own writes does not write them again', async () => {
