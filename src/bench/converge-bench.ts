@@ -301,6 +301,15 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
       }
     });
     operator.stderr?.pipe(out);
+    // What of the RSS is V8's heap (prom-client's default metrics): tells retained objects from allocator slack.
+    const heapFigures = async () => {
+      const text = (await opsGet('/metrics')).text;
+      const mb = (name: string) => {
+        const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+        return m ? (Number(m[1]) / 1048576).toFixed(0) : '?';
+      };
+      return `heap used ${mb('nodejs_heap_size_used_bytes')} MB of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB`;
+    };
     const opsGet = async (path: string) => {
       try {
         return await fetch(`http://127.0.0.1:${opsPort}${path}`).then(async (r) => ({
@@ -345,6 +354,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
       await sleep(200);
     const during = diff(await requestCounts(http), before);
     const rssConverged = rssMb(operator.pid as number);
+    const heapConverged = await heapFigures();
     const reconciles = [...reconcileSeconds];
 
     log(`gatewright: idle for ${IDLE_SECONDS} s`);
@@ -393,6 +403,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     console.log(
       `  operator RSS: ${rssIdleEmpty.toFixed(0)} MB before, ${rssConverged.toFixed(0)} MB after convergence, ${rssAfterIdle.toFixed(0)} MB after the idle period`,
     );
+    console.log(`  operator memory after convergence: ${heapConverged}; after the idle period: ${await heapFigures()}`);
     console.log(
       `  idle ${IDLE_SECONDS} s: ${reconcileSeconds.length - idleReconciles} reconcile passes, ${opWritesIdle} write(s) by the operator (its own count)`,
     );

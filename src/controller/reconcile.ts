@@ -102,6 +102,12 @@ export const REJECTED_RETRY_MS = 5 * 60_000;
  */
 export const PROGRESS_REPORT_INTERVAL_MS = 5000;
 
+/**
+ * A new policy's constraints wait for every template it needs at most this long (see decide()): a template that is
+ * slow to be ingested holds back the policy's other checks no longer than that.
+ */
+export const HOLD_MAX_MS = 30_000;
+
 /** Work left after a pass. */
 export interface Backlog {
   /** Desired objects not applied in this pass: deferred by the budget, or waiting for their template. */
@@ -175,6 +181,8 @@ export class Reconciler {
   private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
   /** When this process last wrote each policy's status (ms, by policy key): paces progress-only writes. */
   private readonly statusWrittenAt = new Map<string, number>();
+  /** Since when each owner's constraints have been held back to go out together (ms, by owner key). */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
@@ -212,9 +220,15 @@ export class Reconciler {
     const t0 = performance.now();
     const gathered = this.gather();
     const t1 = performance.now();
+    const nowMs = this.now().getTime();
+    const release = new Set([...this.heldSince].filter(([, since]) => nowMs - since >= HOLD_MAX_MS).map(([o]) => o));
     const decision = decide(gathered.desired, gathered.observed, this.readiness(gathered), {
       constraintBudget: this.opts.constraintBudget ?? 200,
+      release,
     });
+    const held = new Set(decision.held);
+    for (const owner of this.heldSince.keys()) if (!held.has(owner)) this.heldSince.delete(owner);
+    for (const owner of held) if (!this.heldSince.has(owner)) this.heldSince.set(owner, nowMs);
     const t2 = performance.now();
     const outcome = await this.act(gathered, decision);
     const ms = (a: number, b: number) => Math.round(b - a);
@@ -310,7 +324,14 @@ export class Reconciler {
 
   private readiness(g: Gathered) {
     const ingestedKinds = new Set([...g.view.templates].filter(([, t]) => templateIngested(t)).map(([k]) => k));
+    const stuckKinds = new Set([
+      ...[...g.view.templates].filter(([, t]) => isManaged(t) && templateErrors(t).length > 0).map(([k]) => k),
+      ...g.desired.objects
+        .filter((o) => o.kind === 'ConstraintTemplate' && this.rejected.has(objectId(o)))
+        .map(templateKind),
+    ]);
     return {
+      stuckKinds,
       installed: g.view.installed,
       servedKinds: g.served,
       ingestedKinds,

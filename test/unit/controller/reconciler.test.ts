@@ -11,7 +11,7 @@ import {
   type ObservedObject,
 } from '../../../src/controller/plan.js';
 import { KubeApiError } from '../../../src/controller/kube-http.js';
-import { Reconciler } from '../../../src/controller/reconcile.js';
+import { HOLD_MAX_MS, Reconciler } from '../../../src/controller/reconcile.js';
 import { operationPolicy, securityPolicy } from '../../support/bad-objects.js';
 import { stubLibrary } from '../../support/stub-library.js';
 
@@ -136,10 +136,11 @@ class FakeCluster implements ClusterWriter {
       for (const cached of this.cache.list(resource) ?? []) if (!this.store.has(id(cached))) this.cache.remove(cached);
   }
 
-  /** Gatekeeper ingests every template: status.byPod current, the constraint kind served. */
-  ingest(): void {
+  /** Gatekeeper ingests every template (or those of some constraint kinds): status.byPod current, the kind served. */
+  ingest(kinds: (kind: string) => boolean = () => true): void {
     for (const t of this.store.values()) {
       if (t.kind !== 'ConstraintTemplate') continue;
+      if (!kinds((t.spec as { crd: { spec: { names: { kind: string } } } }).crd.spec.names.kind)) continue;
       t.status = { created: true, byPod: [{ id: 'gk', observedGeneration: t.metadata.generation }] };
       t.metadata.resourceVersion = String(++this.rv);
       this.cache.serve({
@@ -308,6 +309,33 @@ describe('Reconciler', () => {
     cluster.enforce();
     await reconciler.reconcile();
     expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True', reason: 'Enforced' });
+  });
+
+  it('a new policy goes out whole once Gatekeeper ingested every template it needs, held back at most 30 s', async () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const { cluster, reconciler } = setUp({ now: () => new Date(t) });
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest((kind) => kind !== 'D8PrivilegedContainer');
+    await reconciler.reconcile();
+    const ofSp = (writes: string[]) => writes.filter((w) => /^apply D8/.test(w) && w.endsWith('/sp'));
+    const w1 = cluster.writes();
+    // The operation policy's only template is ingested: it goes; the security policy waits for its privileged check.
+    expect(w1).toContain('apply D8AllowedRepos/op');
+    expect(ofSp(w1)).toEqual([]);
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'False', reason: 'Progressing' });
+
+    t += HOLD_MAX_MS;
+    cluster.deliver();
+    await reconciler.reconcile();
+    const w2 = cluster.writes();
+    expect(ofSp(w2).length).toBeGreaterThan(0);
+    expect(w2).not.toContain('apply D8PrivilegedContainer/sp');
+
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    expect(cluster.writes()).toContain('apply D8PrivilegedContainer/sp');
   });
 
   it('a pass started before the watch delivered its own writes does not write them again', async () => {
