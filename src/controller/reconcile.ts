@@ -21,7 +21,7 @@ import { CONSTRAINT_GROUP, POLICY_API_VERSION, RESOURCES, apiVersionOf } from '.
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { formatError, validateObject } from '../api/validate.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { gatekeeperStatus, strip, type CacheReader, type ResourceSpec } from './cache.js';
+import { gatekeeperStatus, strip, type CacheChange, type CacheReader, type ResourceSpec } from './cache.js';
 import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 import type { OperatorIdentity } from '../compiler/protection.js';
 import type { ClusterWriter } from './kube-client.js';
@@ -206,6 +206,23 @@ export class Reconciler {
         fieldOwners: true,
       })),
     ];
+  }
+
+  /**
+   * The change is the watch delivering this process's own write (or delete) that a pass already took into account:
+   * it needs no pass of its own. During a convergence most events are such echoes, and each woke a whole pass.
+   */
+  isEcho(change: CacheChange): boolean {
+    const o = change.object;
+    if (o === undefined) return false;
+    const id = objectId(o);
+    if (change.type === 'DELETED') return this.deleted.has(id);
+    const w = this.written.get(id);
+    return (
+      w !== undefined &&
+      o.metadata.resourceVersion !== undefined &&
+      w.metadata.resourceVersion === o.metadata.resourceVersion
+    );
   }
 
   /** Constraint kinds the last pass wanted or still owned: the ones worth watching for drift and audit results. */

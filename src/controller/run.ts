@@ -87,8 +87,11 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const enqueue = () => {
     if (leading && cache.synced()) queue.add(KEY);
   };
+  // Gathered for at least STATUS_COALESCE_MS and twice as long as the last pass took: at thousands of constraints a
+  // pass costs a few hundred ms of the CPU that Gatekeeper, which does the enforcing, needs too.
+  let lastPassMs = 0;
   const enqueueSoon = () => {
-    if (leading && cache.synced()) queue.addAfter(KEY, STATUS_COALESCE_MS);
+    if (leading && cache.synced()) queue.addAfter(KEY, Math.min(5000, Math.max(STATUS_COALESCE_MS, 2 * lastPassMs)));
   };
   // What woke the next pass, by resource and event type: logged with the pass (an idle operator should see nothing).
   let triggers = new Map<string, number>();
@@ -97,8 +100,10 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     log,
     metrics,
     onChange: (change) => {
-      const key = `${change.statusOnly ? 'MODIFIED_STATUS' : change.type} ${change.resource}`;
+      const echo = reconciler.isEcho(change);
+      const key = `${echo ? 'ECHO' : change.statusOnly ? 'MODIFIED_STATUS' : change.type} ${change.resource}`;
       triggers.set(key, (triggers.get(key) ?? 0) + 1);
+      if (echo) return;
       // Gatekeeper reports on each constraint one at a time (enforcement, then every audit's totals): each report
       // alone would cost a whole pass over every policy, several a second with thousands of constraints. Reports
       // are gathered for a moment into one pass; a change to an input or to an object's spec still wakes one at once.
@@ -141,6 +146,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       cache.follow(reconciler.watches());
       firstReconcileDone = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      lastPassMs = seconds * 1000;
       log.info('reconciled', { ...outcome, seconds, ...reconciler.lastTimings, triggers: woken });
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     },

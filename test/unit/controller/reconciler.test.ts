@@ -338,6 +338,17 @@ describe('Reconciler', () => {
     expect(cluster.writes()).toContain('apply D8PrivilegedContainer/sp');
   });
 
+  it('the watch delivering its own writes and deletes is an echo that needs no pass; anyone else’s change is not', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile();
+    cluster.deliver();
+    const template = [...cluster.store.values()].find((o) => o.kind === 'ConstraintTemplate') as ObservedObject;
+    expect(reconciler.isEcho({ resource: 'r', type: 'ADDED', object: template })).toBe(true);
+    const edited = { ...template, metadata: { ...template.metadata, resourceVersion: '99999' } };
+    expect(reconciler.isEcho({ resource: 'r', type: 'MODIFIED', object: edited })).toBe(false);
+    expect(reconciler.isEcho({ resource: 'r', type: 'SYNCED' })).toBe(false);
+  });
+
   it('a pass started before the watch delivered its own writes does not write them again', async () => {
     const { cluster, reconciler } = setUp();
     await reconciler.reconcile();
