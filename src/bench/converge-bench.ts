@@ -4,6 +4,7 @@
 //
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
+//                                     [--operator-node-flags '--max-semi-space-size=8']
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -55,6 +56,8 @@ if (WATCH_CACHE !== 'on' && WATCH_CACHE !== 'off') throw new Error('--watch-cach
 const watchCacheArgs = [`--watch-cache=${WATCH_CACHE === 'on'}`];
 // Another build's CLI as the operator (an earlier commit's dist/cli/main.js), for before/after figures in one session.
 const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.js')));
+/** The operator's Node flags, as manifests/base/deployment.yaml sets them in NODE_OPTIONS. */
+const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=8');
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -260,6 +263,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     operator = spawn(
       process.execPath,
       [
+        // As the Deployment runs it (its NODE_OPTIONS): a bounded young generation.
+        ...OPERATOR_NODE_FLAGS.split(' ').filter(Boolean),
         OPERATOR_CLI,
         'run',
         '--ops-port',
@@ -389,7 +394,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await ready.stop();
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
-    console.log(`  operator: ${OPERATOR_CLI}`);
+    console.log(`  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS})`);
     console.log(`  kubectl apply of the policies took ${seconds(appliedAt)}`);
     console.log(
       `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,
