@@ -4,7 +4,7 @@
 //
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
-//                                     [--operator-node-flags '--max-semi-space-size=8'] [--policy-clients 8]
+//                                     [--operator-node-flags '--max-semi-space-size=4'] [--policy-clients 8]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -58,7 +58,7 @@ const watchCacheArgs = [`--watch-cache=${WATCH_CACHE === 'on'}`];
 // Another build's CLI as the operator (an earlier commit's dist/cli/main.js), for before/after figures in one session.
 const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.js')));
 /** The operator's Node flags, as manifests/base/deployment.yaml sets them in NODE_OPTIONS. */
-const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=8');
+const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=4');
 
 interface ControlPlane {
   kubeconfigPath: string;

@@ -2,6 +2,7 @@
 // one work-queue key (the reconcile is level-triggered over the whole desired set), runs the reconciler only while it
 // holds the Lease, serves /healthz /readyz /metrics, and shuts down gracefully on SIGTERM.
 import { hostname } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { ClusterCache } from './cache.js';
 import { loadLibrary } from '../library/load.js';
 import { KubeClient } from './kube-client.js';
@@ -54,7 +55,16 @@ const WRITE_VERBS: Record<string, WriteVerb> = {
   create: 'create',
 };
 
+/**
+ * V8 lets the old generation grow to several times what survived the last full GC before collecting again: under a
+ * convergence's garbage (watch events, statuses) that was 100+ MB of RSS above a live set of ~35 MB at 400 policies.
+ * 30 % growth keeps RSS near the live set for about a fifth more of the operator's (small) CPU. It is read at each
+ * GC, so setting it here works, unlike the young generation's size (NODE_OPTIONS=--max-semi-space-size, Deployment).
+ */
+export const HEAP_GROWING_PERCENT = 30;
+
 export async function runOperator(opts: RunOptions): Promise<void> {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const log = createLogger({ level: opts.logLevel, defaultMeta: { logger: 'gatewright' } });
   // Not client-node's KubeConfig: importing it loads its whole generated API (see kube-config.ts).
   const { connection: kc, source, delegatedFor } = await loadKubeConnection();
