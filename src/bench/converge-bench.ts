@@ -4,6 +4,7 @@
 //
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
+//                                     [--operator-node-flags '--max-semi-space-size=4'] [--policy-clients 8]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -41,6 +42,7 @@ const N = flag('policies', 200);
 const NAMESPACES = flag('namespaces', 200);
 const IDLE_SECONDS = flag('idle', 120);
 const MAX_IN_FLIGHT = flag('max-in-flight', 8);
+const POLICY_CLIENTS = Math.max(1, flag('policy-clients', 8));
 const TIMEOUT_MS = flag('timeout', 3600) * 1000;
 const LEASE_SECONDS = flag('lease-duration', 60);
 function stringFlag(name: string, fallback: string): string {
@@ -55,6 +57,8 @@ if (WATCH_CACHE !== 'on' && WATCH_CACHE !== 'off') throw new Error('--watch-cach
 const watchCacheArgs = [`--watch-cache=${WATCH_CACHE === 'on'}`];
 // Another build's CLI as the operator (an earlier commit's dist/cli/main.js), for before/after figures in one session.
 const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.js')));
+/** The operator's Node flags, as manifests/base/deployment.yaml sets them in NODE_OPTIONS. */
+const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=4');
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -260,6 +264,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     operator = spawn(
       process.execPath,
       [
+        // As the Deployment runs it (its NODE_OPTIONS): a bounded young generation.
+        ...OPERATOR_NODE_FLAGS.split(' ').filter(Boolean),
         OPERATOR_CLI,
         'run',
         '--ops-port',
@@ -301,6 +307,15 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
       }
     });
     operator.stderr?.pipe(out);
+    // What of the RSS is V8's heap (prom-client's default metrics): tells retained objects from allocator slack.
+    const heapFigures = async () => {
+      const text = (await opsGet('/metrics')).text;
+      const mb = (name: string) => {
+        const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+        return m ? (Number(m[1]) / 1048576).toFixed(0) : '?';
+      };
+      return `heap used ${mb('nodejs_heap_size_used_bytes')} MB of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB`;
+    };
     const opsGet = async (path: string) => {
       try {
         return await fetch(`http://127.0.0.1:${opsPort}${path}`).then(async (r) => ({
@@ -319,14 +334,20 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await sleep(2000);
     reconcileSeconds.length = 0;
 
-    const policiesFile = join(dir, 'policies.yaml');
-    writeFileSync(policiesFile, toYamlStream(policies));
+    // As the baseline applies its constraints: by parallel kubectl clients (one client took 3 minutes for 400 policies
+    // on a loaded machine, all of it counted in "every policy Ready").
+    const policyFiles = Array.from({ length: POLICY_CLIENTS }, (_, i) => join(dir, `policies-${i}.yaml`));
+    policyFiles.forEach((f, i) => writeFileSync(f, toYamlStream(policies.filter((_p, j) => j % POLICY_CLIENTS === i))));
     const before = await requestCounts(http);
     let t0 = Date.now();
     const ready = watchReady(kc, () => t0);
     t0 = Date.now();
     log(`gatewright: applying ${policies.length} policies at once`);
-    await kubectl(plane.kubeconfigPath, ['apply', '--server-side', '--field-manager', 'admin', '-f', policiesFile]);
+    await Promise.all(
+      policyFiles.map((f) =>
+        kubectl(plane.kubeconfigPath, ['apply', '--server-side', '--field-manager', 'admin', '-f', f]),
+      ),
+    );
     const appliedAt = Date.now() - t0;
     let lastReport = Date.now();
     while (ready.readyAt.size < policies.length) {
@@ -345,6 +366,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
       await sleep(200);
     const during = diff(await requestCounts(http), before);
     const rssConverged = rssMb(operator.pid as number);
+    const heapConverged = await heapFigures();
     const reconciles = [...reconcileSeconds];
 
     log(`gatewright: idle for ${IDLE_SECONDS} s`);
@@ -379,8 +401,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await ready.stop();
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
-    console.log(`  operator: ${OPERATOR_CLI}`);
-    console.log(`  kubectl apply of the policies took ${seconds(appliedAt)}`);
+    console.log(`  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS})`);
+    console.log(`  kubectl apply of the policies (${POLICY_CLIENTS} clients) took ${seconds(appliedAt)}`);
     console.log(
       `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,
     );
@@ -393,6 +415,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     console.log(
       `  operator RSS: ${rssIdleEmpty.toFixed(0)} MB before, ${rssConverged.toFixed(0)} MB after convergence, ${rssAfterIdle.toFixed(0)} MB after the idle period`,
     );
+    console.log(`  operator memory after convergence: ${heapConverged}; after the idle period: ${await heapFigures()}`);
     console.log(
       `  idle ${IDLE_SECONDS} s: ${reconcileSeconds.length - idleReconciles} reconcile passes, ${opWritesIdle} write(s) by the operator (its own count)`,
     );

@@ -68,8 +68,11 @@ export function fieldOwners(entries: ManagedFieldsEntry[] | undefined): { manage
     if (leaf && path.length > 0) foreign.add(path.join('.'));
   };
   for (const e of entries ?? []) {
+    // Who wrote the status (Gatekeeper's reports) says nothing about whose object it is; leaving them out also keeps
+    // Gatekeeper's first report on an object a status-only change.
+    if ((e.subresource ?? '') !== '') continue;
     if (e.manager) managers.add(e.manager);
-    if (e.manager === OWN_FIELD_MANAGER || (e.subresource ?? '') !== '' || !e.fieldsV1) continue;
+    if (e.manager === OWN_FIELD_MANAGER || !e.fieldsV1) continue;
     const f = e.fieldsV1;
     const meta = (f['f:metadata'] ?? {}) as Record<string, unknown>;
     if (f['f:spec']) walk(f['f:spec'] as Record<string, unknown>, ['spec']);
@@ -134,6 +137,8 @@ export interface CacheChange {
   resource: string;
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNCED';
   name?: string;
+  /** The object changed (with its resourceVersion): tells an echo of the controller's own write (see Reconciler). */
+  object?: ObservedObject;
   /** A MODIFIED event that changed only the kept status (Gatekeeper's reports, or a status write echoing back). */
   statusOnly?: boolean;
 }
@@ -171,7 +176,13 @@ export class ClusterCache implements CacheReader {
               before: before.status,
               after: obj.status,
             });
-          this.changed({ resource: key, type, name: obj.metadata.name, ...(statusOnly ? { statusOnly } : {}) });
+          this.changed({
+            resource: key,
+            type,
+            name: obj.metadata.name,
+            object: obj,
+            ...(statusOnly ? { statusOnly } : {}),
+          });
         },
         logger: this.opts.log,
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),

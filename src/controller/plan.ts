@@ -182,6 +182,11 @@ export interface GatekeeperReadiness {
   templateErrors: boolean;
   /** Some desired constraint is not enforced yet by every Gatekeeper pod. */
   notEnforced: boolean;
+  /**
+   * Constraint kinds whose template will not be ingested by itself (Gatekeeper reported errors, or the API server
+   * rejected it): nothing waits for them.
+   */
+  stuckKinds?: ReadonlySet<string>;
 }
 
 export interface Decision extends Plan {
@@ -192,6 +197,8 @@ export interface Decision extends Plan {
   constraintsByOwner: Map<string, K8sObject[]>;
   /** Constraints held back until Gatekeeper has ingested their template. */
   blocked: K8sObject[];
+  /** Owners with nothing in force whose constraints wait to go out together (see DecideOptions.release). */
+  held: string[];
   /** Look again after this long (waiting for Gatekeeper), or undefined when converged (watches wake us anyway). */
   requeueAfterMs?: number;
 }
@@ -210,6 +217,8 @@ export interface DecideOptions {
    * short, so every policy's status reflects Gatekeeper's progress within seconds rather than after one long pass.
    */
   constraintBudget?: number;
+  /** Owners not to hold back any longer: their ingested constraints are applied even if others still wait. */
+  release?: ReadonlySet<string>;
 }
 
 /** The whole decision of a pass, from the desired set and what the caches hold: pure. */
@@ -242,6 +251,18 @@ export function decide(
     if (ready.length > 0) constraintsByOwner.set(owner, ready);
     else constraintsByOwner.delete(owner);
   }
+  // An owner with nothing in force yet goes out whole, once every template it needs is ingested: Gatekeeper takes
+  // constraints first come, first served, so one policy's constraints queued together are enforced together and it
+  // is Ready as soon as they are, instead of after every other policy's constraints of its first ingested kinds.
+  const inForce = new Set(observed.filter((o) => isConstraint(o) && isOurs(o)).map(ownerKey));
+  const waitingFor = new Set(blocked.filter((c) => !gatekeeper.stuckKinds?.has(c.kind)).map(ownerKey));
+  const held: string[] = [];
+  for (const [owner, list] of constraintsByOwner) {
+    if (inForce.has(owner) || !waitingFor.has(owner) || opts.release?.has(owner)) continue;
+    blocked.push(...list);
+    constraintsByOwner.delete(owner);
+    held.push(owner);
+  }
   // Over budget: the remaining policies go to the next pass, which runs at once.
   const budget = opts.constraintBudget ?? Infinity;
   let taken = 0;
@@ -261,5 +282,5 @@ export function decide(
         ? REQUEUE_STUCK_MS
         : REQUEUE_WAITING_MS
       : undefined;
-  return { ...plan, constraintsByOwner, blocked, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  return { ...plan, constraintsByOwner, blocked, held, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }

@@ -21,7 +21,7 @@ import { CONSTRAINT_GROUP, POLICY_API_VERSION, RESOURCES, apiVersionOf } from '.
 import { MODULE_CONFIG_NAME, type NamespaceInfo } from '../api/types.js';
 import { formatError, validateObject } from '../api/validate.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { gatekeeperStatus, strip, type CacheReader, type ResourceSpec } from './cache.js';
+import { gatekeeperStatus, strip, type CacheChange, type CacheReader, type ResourceSpec } from './cache.js';
 import type { ImageSignatureProvider } from '../compiler/image-signatures.js';
 import type { OperatorIdentity } from '../compiler/protection.js';
 import type { ClusterWriter } from './kube-client.js';
@@ -95,6 +95,19 @@ export interface ReconcileOutcome {
 /** A rejected object is sent again after this long even if unchanged (the cause may have been fixed meanwhile). */
 export const REJECTED_RETRY_MS = 5 * 60_000;
 
+/**
+ * A policy's status that only counts progress (checks enforced, audit violations; no condition changes status or
+ * reason) is written at most this often: one write per check as Gatekeeper enforces them was half of the writes of
+ * a convergence. Ready turning True or False, a new generation or a new problem is written at once.
+ */
+export const PROGRESS_REPORT_INTERVAL_MS = 5000;
+
+/**
+ * A new policy's constraints wait for every template it needs at most this long (see decide()): a template that is
+ * slow to be ingested holds back the policy's other checks no longer than that.
+ */
+export const HOLD_MAX_MS = 30_000;
+
 /** Work left after a pass. */
 export interface Backlog {
   /** Desired objects not applied in this pass: deferred by the budget, or waiting for their template. */
@@ -130,6 +143,8 @@ export interface ReconcilerOptions {
   maxInFlight?: number;
   /** Constraints applied per pass at most (see decide()). Default 200. */
   constraintBudget?: number;
+  /** See PROGRESS_REPORT_INTERVAL_MS (the default). */
+  progressReportIntervalMs?: number;
 }
 
 interface PolicyObject extends ObservedObject {
@@ -164,6 +179,10 @@ export class Reconciler {
   private writtenIndex: Map<string, ObservedObject[]> | undefined;
   /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
   private readonly rejected = new Map<string, { fingerprint: string; message: string; at: number }>();
+  /** When this process last wrote each policy's status (ms, by policy key): paces progress-only writes. */
+  private readonly statusWrittenAt = new Map<string, number>();
+  /** Since when each owner's constraints have been held back to go out together (ms, by owner key). */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
@@ -189,17 +208,48 @@ export class Reconciler {
     ];
   }
 
+  /**
+   * The change is the watch delivering this process's own write (or delete) that a pass already took into account:
+   * it needs no pass of its own. During a convergence most events are such echoes, and each woke a whole pass.
+   */
+  isEcho(change: CacheChange): boolean {
+    const o = change.object;
+    if (o === undefined) return false;
+    const id = objectId(o);
+    if (change.type === 'DELETED') return this.deleted.has(id);
+    const w = this.written.get(id);
+    return (
+      w !== undefined &&
+      o.metadata.resourceVersion !== undefined &&
+      w.metadata.resourceVersion === o.metadata.resourceVersion
+    );
+  }
+
   /** Constraint kinds the last pass wanted or still owned: the ones worth watching for drift and audit results. */
   constraintKindsInUse(): string[] {
     return this.kindsInUse;
   }
 
+  /** How long the last pass spent in each step, in ms (logged with the pass: where a slow pass spends its time). */
+  lastTimings: { gatherMs: number; decideMs: number; actMs: number } = { gatherMs: 0, decideMs: 0, actMs: 0 };
+
   async reconcile(): Promise<ReconcileOutcome> {
+    const t0 = performance.now();
     const gathered = this.gather();
+    const t1 = performance.now();
+    const nowMs = this.now().getTime();
+    const release = new Set([...this.heldSince].filter(([, since]) => nowMs - since >= HOLD_MAX_MS).map(([o]) => o));
     const decision = decide(gathered.desired, gathered.observed, this.readiness(gathered), {
       constraintBudget: this.opts.constraintBudget ?? 200,
+      release,
     });
+    const held = new Set(decision.held);
+    for (const owner of this.heldSince.keys()) if (!held.has(owner)) this.heldSince.delete(owner);
+    for (const owner of held) if (!this.heldSince.has(owner)) this.heldSince.set(owner, nowMs);
+    const t2 = performance.now();
     const outcome = await this.act(gathered, decision);
+    const ms = (a: number, b: number) => Math.round(b - a);
+    this.lastTimings = { gatherMs: ms(t0, t1), decideMs: ms(t1, t2), actMs: ms(t2, performance.now()) };
     this.opts.onManaged?.(managedCounts(gathered.desired, decision));
     if (this.opts.onBacklog) {
       const applying = [...decision.constraintsByOwner.values()].reduce((n, l) => n + l.length, 0);
@@ -212,11 +262,13 @@ export class Reconciler {
         notReady: outcome.notReady,
       });
     }
-    delete (outcome as { notReady?: number }).notReady;
-    return {
-      ...outcome,
-      ...(decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {}),
-    };
+    const { notReady: _notReady, progressDueMs, ...rest } = outcome;
+    // A progress report held back is due later: look again then, even if nothing else changes.
+    const requeueAfterMs =
+      progressDueMs === undefined
+        ? decision.requeueAfterMs
+        : Math.min(decision.requeueAfterMs ?? Infinity, progressDueMs);
+    return { ...rest, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
   private gather(): Gathered {
@@ -289,7 +341,14 @@ export class Reconciler {
 
   private readiness(g: Gathered) {
     const ingestedKinds = new Set([...g.view.templates].filter(([, t]) => templateIngested(t)).map(([k]) => k));
+    const stuckKinds = new Set([
+      ...[...g.view.templates].filter(([, t]) => isManaged(t) && templateErrors(t).length > 0).map(([k]) => k),
+      ...g.desired.objects
+        .filter((o) => o.kind === 'ConstraintTemplate' && this.rejected.has(objectId(o)))
+        .map(templateKind),
+    ]);
     return {
+      stuckKinds,
       installed: g.view.installed,
       servedKinds: g.served,
       ingestedKinds,
@@ -308,8 +367,9 @@ export class Reconciler {
   private async act(
     g: Gathered,
     d: Decision,
-  ): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'> & { notReady: number }> {
-    const outcome = { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
+  ): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'> & { notReady: number; progressDueMs?: number }> {
+    const outcome: { applied: number; pruned: number; statusWrites: number; notReady: number; progressDueMs?: number } =
+      { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
     const limit = limiter(this.maxInFlight);
     const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
     const lateConflicts = new Map<string, string[]>();
@@ -369,9 +429,10 @@ export class Reconciler {
     await Promise.all(d.applyFirst.map(applyOne));
 
     const report = async (policy: PolicyObject) => {
-      const { written, ready } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts, serverErrors);
+      const { written, ready, dueMs } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts, serverErrors);
       if (written) outcome.statusWrites++;
       if (!ready) outcome.notReady++;
+      if (dueMs !== undefined) outcome.progressDueMs = Math.min(outcome.progressDueMs ?? Infinity, dueMs);
     };
     const byOwner = new Map(g.policies.map((p) => [policyKey(p.kind as 'SecurityPolicy', p.metadata.name), p]));
     const idle = g.policies.filter((p) => !d.constraintsByOwner.has(`${p.kind}/${p.metadata.name}`));
@@ -398,6 +459,8 @@ export class Reconciler {
         return 0;
       });
     }
+    const policyKeys = new Set(byOwner.keys());
+    for (const key of this.statusWrittenAt.keys()) if (!policyKeys.has(key)) this.statusWrittenAt.delete(key);
     // Forget rejections of objects no longer desired.
     const desiredIds = new Set(g.desired.objects.map(objectId));
     for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
@@ -447,7 +510,7 @@ export class Reconciler {
     limit: Limiter,
     lateConflicts: ReadonlyMap<string, string[]>,
     serverErrors: ReadonlyMap<string, string>,
-  ): Promise<{ written: boolean; ready: boolean }> {
+  ): Promise<{ written: boolean; ready: boolean; dueMs?: number }> {
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
@@ -479,6 +542,12 @@ export class Reconciler {
     });
     const ready = status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
     if (previous && canonicalJson(previous) === canonicalJson(status)) return { written: false, ready };
+    const nowMs = this.now().getTime();
+    const last = this.statusWrittenAt.get(key);
+    const interval = this.opts.progressReportIntervalMs ?? PROGRESS_REPORT_INTERVAL_MS;
+    if (previous && last !== undefined && nowMs - last < interval && progressOnly(previous, status))
+      return { written: false, ready, dueMs: Math.max(1, last + interval - nowMs) };
+    this.statusWrittenAt.set(key, nowMs);
     let stored;
     try {
       stored = await limit(() => this.client.mergePatchStatus(policy.apiVersion, kind, policy.metadata.name, status));
@@ -727,6 +796,41 @@ export function limiter(n: number): Limiter {
     }
   };
 }
+
+/**
+ * The new status differs from the previous one only in progress: checks enforced, audit violations and the messages
+ * that count them. Same generation; every condition keeps its status and reason, Valid and Degraded their message.
+ */
+export function progressOnly(previous: Partial<PolicyStatus>, next: PolicyStatus): boolean {
+  if (previous.observedGeneration !== next.observedGeneration) return false;
+  if (previous.enforcementAction !== next.enforcementAction || previous.checkCount !== next.checkCount) return false;
+  if (canonicalJson(previous.deckhouse) !== canonicalJson(next.deckhouse)) return false;
+  const before = previous.conditions ?? [];
+  if (before.length !== next.conditions.length) return false;
+  for (const c of next.conditions) {
+    const b = before.find((x) => x.type === c.type);
+    if (!b || b.status !== c.status || b.reason !== c.reason) return false;
+    if (withoutProgress(b.message) !== withoutProgress(c.message)) return false;
+  }
+  const checks = previous.checks ?? [];
+  return (
+    checks.length === next.checks.length &&
+    next.checks.every((c, i) => {
+      const b = checks[i];
+      return (
+        b !== undefined &&
+        b.name === c.name &&
+        b.kind === c.kind &&
+        b.constraint === c.constraint &&
+        b.implicit === c.implicit
+      );
+    })
+  );
+}
+
+/** A condition message without its count of checks enforced and its list of those waiting (see buildPolicyStatus). */
+const withoutProgress = (message: string | undefined): string =>
+  (message ?? '').replace(/^\d+\/\d+ check\(s\) enforced; waiting for (Gatekeeper to enforce )?[^;]*/, '');
 
 /** `a` is a later version than `b` (resourceVersions of one etcd are increasing integers; anything else: no). */
 function newer(a: ObservedObject, b: ObservedObject): boolean {

@@ -11,7 +11,7 @@ import {
   type ObservedObject,
 } from '../../../src/controller/plan.js';
 import { KubeApiError } from '../../../src/controller/kube-http.js';
-import { Reconciler } from '../../../src/controller/reconcile.js';
+import { HOLD_MAX_MS, Reconciler } from '../../../src/controller/reconcile.js';
 import { operationPolicy, securityPolicy } from '../../support/bad-objects.js';
 import { stubLibrary } from '../../support/stub-library.js';
 
@@ -136,10 +136,11 @@ class FakeCluster implements ClusterWriter {
       for (const cached of this.cache.list(resource) ?? []) if (!this.store.has(id(cached))) this.cache.remove(cached);
   }
 
-  /** Gatekeeper ingests every template: status.byPod current, the constraint kind served. */
-  ingest(): void {
+  /** Gatekeeper ingests every template (or those of some constraint kinds): status.byPod current, the kind served. */
+  ingest(kinds: (kind: string) => boolean = () => true): void {
     for (const t of this.store.values()) {
       if (t.kind !== 'ConstraintTemplate') continue;
+      if (!kinds((t.spec as { crd: { spec: { names: { kind: string } } } }).crd.spec.names.kind)) continue;
       t.status = { created: true, byPod: [{ id: 'gk', observedGeneration: t.metadata.generation }] };
       t.metadata.resourceVersion = String(++this.rv);
       this.cache.serve({
@@ -185,7 +186,7 @@ async function converge({ cluster, reconciler }: Pick<ReturnType<typeof setUp>, 
   await reconciler.reconcile();
 }
 
-function setUp(opts: { gatekeeper?: boolean; budget?: number } = {}) {
+function setUp(opts: { gatekeeper?: boolean; budget?: number; now?: () => Date } = {}) {
   const cluster = new FakeCluster(opts);
   cluster.create_(securityPolicy('sp', { allowPrivileged: false, allowHostNetwork: false }));
   cluster.create_(operationPolicy('op', { allowedRepos: ['registry.example.com'] }));
@@ -195,7 +196,7 @@ function setUp(opts: { gatekeeper?: boolean; budget?: number } = {}) {
     cache: cluster.cache,
     library,
     log,
-    now: NOW,
+    now: opts.now ?? NOW,
     ...(opts.budget !== undefined ? { constraintBudget: opts.budget } : {}),
   });
   return { cluster, reconciler };
@@ -273,21 +274,79 @@ describe('Reconciler', () => {
     expect(cluster.writes()).toEqual([]);
   });
 
-  it('progress is counted per check as Gatekeeper enforces them', async () => {
-    const { cluster, reconciler } = setUp();
+  it('progress is counted per check as Gatekeeper enforces them; a count alone at most every 5 s, Ready at once', async () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const { cluster, reconciler } = setUp({ now: () => new Date(t) });
     await reconciler.reconcile();
     cluster.deliver();
     cluster.ingest();
     await reconciler.reconcile();
     cluster.deliver();
-    cluster.enforce((c) => c.kind === 'D8PrivilegedContainer');
-    await reconciler.reconcile();
-    const s = cluster.statusOf('SecurityPolicy', 'sp');
-    const total = (s as unknown as { checkCount: number }).checkCount;
+    const progressing = () =>
+      cluster.statusOf('SecurityPolicy', 'sp')?.conditions.find((c) => c.type === 'Progressing')?.message;
+    const total = (cluster.statusOf('SecurityPolicy', 'sp') as unknown as { checkCount: number }).checkCount;
     expect(total).toBeGreaterThan(1);
-    expect(s?.conditions.find((c) => c.type === 'Progressing')?.message).toMatch(
-      new RegExp(`^1/${total} check\\(s\\) enforced; waiting for `),
-    );
+    expect(progressing()).toMatch(new RegExp(`^0/${total} check\\(s\\) enforced; waiting for `));
+    cluster.writes();
+
+    // One more check enforced a second after the last status write: held back, and the pass asks to look again
+    // when it is due.
+    t += 1000;
+    cluster.enforce((c) => c.kind === 'D8PrivilegedContainer');
+    const held = await reconciler.reconcile();
+    expect(cluster.writes()).not.toContain('status SecurityPolicy/sp');
+    expect(progressing()).toMatch(new RegExp(`^0/${total} `));
+    expect(held.requeueAfterMs).toBeLessThanOrEqual(4000);
+
+    t += 4000;
+    await reconciler.reconcile();
+    expect(cluster.writes()).toContain('status SecurityPolicy/sp');
+    expect(progressing()).toMatch(new RegExp(`^1/${total} check\\(s\\) enforced; waiting for `));
+
+    // Every check enforced a moment later: Ready=True is not held back.
+    t += 100;
+    cluster.deliver();
+    cluster.enforce();
+    await reconciler.reconcile();
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True', reason: 'Enforced' });
+  });
+
+  it('a new policy goes out whole once Gatekeeper ingested every template it needs, held back at most 30 s', async () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const { cluster, reconciler } = setUp({ now: () => new Date(t) });
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest((kind) => kind !== 'D8PrivilegedContainer');
+    await reconciler.reconcile();
+    const ofSp = (writes: string[]) => writes.filter((w) => /^apply D8/.test(w) && w.endsWith('/sp'));
+    const w1 = cluster.writes();
+    // The operation policy's only template is ingested: it goes; the security policy waits for its privileged check.
+    expect(w1).toContain('apply D8AllowedRepos/op');
+    expect(ofSp(w1)).toEqual([]);
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'False', reason: 'Progressing' });
+
+    t += HOLD_MAX_MS;
+    cluster.deliver();
+    await reconciler.reconcile();
+    const w2 = cluster.writes();
+    expect(ofSp(w2).length).toBeGreaterThan(0);
+    expect(w2).not.toContain('apply D8PrivilegedContainer/sp');
+
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    expect(cluster.writes()).toContain('apply D8PrivilegedContainer/sp');
+  });
+
+  it('the watch delivering its own writes and deletes is an echo that needs no pass; anyone else’s change is not', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile();
+    cluster.deliver();
+    const template = [...cluster.store.values()].find((o) => o.kind === 'ConstraintTemplate') as ObservedObject;
+    expect(reconciler.isEcho({ resource: 'r', type: 'ADDED', object: template })).toBe(true);
+    const edited = { ...template, metadata: { ...template.metadata, resourceVersion: '99999' } };
+    expect(reconciler.isEcho({ resource: 'r', type: 'MODIFIED', object: edited })).toBe(false);
+    expect(reconciler.isEcho({ resource: 'r', type: 'SYNCED' })).toBe(false);
   });
 
   it('a pass started before the watch delivered its own writes does not write them again', async () => {
