@@ -34,8 +34,15 @@ spec_prefix := concat(".", spec_path)
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
 # The object at spec_path, {} when absent. Every check reads it on every review, so it is one direct reference per
-# kind rather than a lookup of the path followed by a walk along it.
+# kind rather than a lookup of the path followed by a walk along it; Pods and pod templates are first found from the
+# review's kind alone (the kind rule is then not evaluated at all), anything else by the full rule below.
 pod_spec := s if {
+	input.review.kind.kind == "Pod"
+	s := input.review.object.spec
+} else := s if {
+	input.review.kind.kind in template_kinds
+	s := input.review.object.spec.template.spec
+} else := s if {
 	kind == "Pod"
 	s := input.review.object.spec
 } else := s if {
@@ -54,6 +61,12 @@ pod_spec := s if {
 
 # Metadata of the pod (for a workload, of its pod template).
 pod_metadata := m if {
+	input.review.kind.kind == "Pod"
+	m := input.review.object.metadata
+} else := m if {
+	input.review.kind.kind in template_kinds
+	m := input.review.object.spec.template.metadata
+} else := m if {
 	kind == "Pod"
 	m := input.review.object.metadata
 } else := m if {

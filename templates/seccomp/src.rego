@@ -119,6 +119,20 @@ candidates := array.concat(own_field_candidates, inherited_candidates)
 # passed by one set lookup.
 admitted_types := {t | some t in ["RuntimeDefault", "Unconfined"]; admitted_by_constraint(canonical(t))}
 
+# The common case, tested before any candidate is built: the pod's field names an admitted type (so every container
+# without a field of its own inherits it) and so does every container that sets one.
+all_admitted if {
+	pod_field.type in admitted_types
+	not own_type_not_admitted
+}
+
+own_type_not_admitted if {
+	some field in common.container_fields
+	some c in common.pod_spec[field]
+	not c.securityContext.seccompProfile.type in admitted_types
+	c.securityContext.seccompProfile
+}
+
 own_field_candidates := [{"entry": {"container": c, "field": field, "index": i}, "p": {"value": v, "source": "container"}, "actual": a} |
 	some field in common.container_fields
 	some i, c in common.pod_spec[field]
@@ -177,6 +191,7 @@ else := candidates
 excepted(c) if admits(exception.allowed(exception.for_container(c.entry), ["securityContext", "seccompProfile", "allowedValues"], []), c.actual, ["*"])
 
 violation contains {"msg": msg, "details": message.details(field, c.p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
+	not all_admitted
 	candidates != []
 	not common.is_delete
 	some i, c in common.first_reported(offending)
