@@ -101,8 +101,8 @@ non_root_required if {
 
 # PSA 1.35+: a pod in a user namespace (hostUsers: false) may run as any UID.
 user_namespace_relaxed if {
-	object.get(params, "allowRootInUserNamespace", false) == true
 	common.pod_spec.hostUsers == false
+	object.get(params, "allowRootInUserNamespace", false) == true
 }
 
 root_rule := "must not be 0 (runAsUser rule MustRunAsNonRoot)"
@@ -129,9 +129,9 @@ violation contains {"msg": msg, "details": message.details(field, 0, root_rule)}
 
 # runAsUser 0 on the pod, even when every container overrides it.
 violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
-	not common.is_delete
-	non_root_required
 	pod_sc.runAsUser == 0
+	non_root_required
+	not common.is_delete
 	not 0 in spe_uids(exception.for_pod)
 	field := pod_field("runAsUser")
 	msg := message.format_rule(common.object_ref, field, 0, root_rule)
@@ -162,9 +162,9 @@ violation contains {"msg": msg, "details": message.details(field, false, true)} 
 
 # runAsNonRoot false on the pod.
 violation contains {"msg": msg, "details": message.details(field, false, true)} if {
-	not common.is_delete
-	non_root_required
 	pod_sc.runAsNonRoot == false
+	non_root_required
+	not common.is_delete
 	not spe_admits_root(exception.for_pod)
 	field := pod_field("runAsNonRoot")
 	msg := message.format(common.object_ref, field, false, true)
@@ -193,8 +193,8 @@ violation contains {"msg": msg, "details": message.details(field, null, true)} i
 # --- runAsGroup (per container, falling back to the pod) ---------------------------------------------------------
 
 violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsGroup"))} if {
-	not common.is_delete
 	group_rule in {"MustRunAs", "MayRunAs"}
+	not common.is_delete
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
 	e.value != null
@@ -204,8 +204,8 @@ violation contains {"msg": msg, "details": message.details(field, e.value, range
 }
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsGroup"))} if {
-	not common.is_delete
 	group_rule == "MustRunAs"
+	not common.is_delete
 	requires_presence
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
@@ -217,8 +217,8 @@ violation contains {"msg": msg, "details": message.details(field, null, ranges("
 # --- supplementalGroups and fsGroup (pod level) ------------------------------------------------------------------
 
 violation contains {"msg": msg, "details": message.details(field, gid, ranges("supplementalGroups"))} if {
-	not common.is_delete
 	supplemental_groups_rule in {"MustRunAs", "MayRunAs"}
+	not common.is_delete
 	some i, gid in object.get(pod_sc, "supplementalGroups", [])
 	not range.in_any(gid, ranges("supplementalGroups"))
 	field := sprintf("%s[%d]", [pod_field("supplementalGroups"), i])
@@ -226,8 +226,8 @@ violation contains {"msg": msg, "details": message.details(field, gid, ranges("s
 }
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("supplementalGroups"))} if {
-	not common.is_delete
 	supplemental_groups_rule == "MustRunAs"
+	not common.is_delete
 	requires_presence
 	count(object.get(pod_sc, "supplementalGroups", [])) == 0
 	field := pod_field("supplementalGroups")
@@ -235,8 +235,8 @@ violation contains {"msg": msg, "details": message.details(field, null, ranges("
 }
 
 violation contains {"msg": msg, "details": message.details(field, gid, ranges("fsGroup"))} if {
-	not common.is_delete
 	fs_group_rule in {"MustRunAs", "MayRunAs"}
+	not common.is_delete
 	gid := pod_sc.fsGroup
 	gid != null
 	not range.in_any(gid, ranges("fsGroup"))
@@ -245,8 +245,8 @@ violation contains {"msg": msg, "details": message.details(field, gid, ranges("f
 }
 
 violation contains {"msg": msg, "details": message.details(field, null, ranges("fsGroup"))} if {
-	not common.is_delete
 	fs_group_rule == "MustRunAs"
+	not common.is_delete
 	requires_presence
 	object.get(pod_sc, "fsGroup", null) == null
 	field := pod_field("fsGroup")
