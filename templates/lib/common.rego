@@ -28,7 +28,9 @@ is_delete if input.review.operation == "DELETE"
 spec_path := object.get(pod_spec_paths, kind, ["spec"])
 
 # Dotted form of spec_path, used to point messages at a field ("spec.template.spec").
-spec_prefix := concat(".", spec_path)
+spec_prefix := "spec" if {
+	input.review.kind.kind == "Pod"
+} else := concat(".", spec_path)
 
 # Kinds whose pod template sits at spec.template.
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
@@ -40,7 +42,7 @@ pod_spec := s if {
 	input.review.kind.kind == "Pod"
 	s := input.review.object.spec
 } else := s if {
-	input.review.kind.kind in template_kinds
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 	s := input.review.object.spec.template.spec
 } else := s if {
 	kind == "Pod"
@@ -64,7 +66,7 @@ pod_metadata := m if {
 	input.review.kind.kind == "Pod"
 	m := input.review.object.metadata
 } else := m if {
-	input.review.kind.kind in template_kinds
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 	m := input.review.object.spec.template.metadata
 } else := m if {
 	kind == "Pod"

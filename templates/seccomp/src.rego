@@ -59,12 +59,10 @@ synonyms := {
 
 # One spelling per profile: runtime/default, unconfined, localhost (bare, allow-lists only), localhost/<file>,
 # undefined; anything else stays as written.
-canonical(p) := c if {
-	c := synonyms[p]
-} else := p
+canonical(p) := object.get(synonyms, p, p)
 
 # The constraint's own list in canonical form, computed once per review: most profiles are admitted by one lookup.
-allowed_canonical := {canonical(p) | some p in allowed_profiles}
+allowed_canonical := {object.get(synonyms, p, p) | some p in allowed_profiles}
 
 admitted_by_constraint(actual) if actual in allowed_canonical
 
@@ -117,7 +115,10 @@ candidates := array.concat(own_field_candidates, inherited_candidates)
 
 # RuntimeDefault and Unconfined are their own annotation form: a container field naming one the constraint admits is
 # passed by one set lookup.
-admitted_types := {t | some t in ["RuntimeDefault", "Unconfined"]; admitted_by_constraint(canonical(t))}
+# (For these two the constraint's verdict is "listed, or the list has *": no localhost file matching.)
+admitted_types := {"RuntimeDefault", "Unconfined"} if {
+	"*" in allowed_profiles
+} else := {t | some t, form in {"RuntimeDefault": "runtime/default", "Unconfined": "unconfined"}; form in allowed_canonical}
 
 # The common case, tested before any candidate is built: the pod's field names an admitted type (so every container
 # without a field of its own inherits it) and so does every container that sets one.
