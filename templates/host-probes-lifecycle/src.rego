@@ -25,9 +25,10 @@ hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler"
 hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": concat(".", ["lifecycle", name]), "action": action, "host": host} if {
 	some field in common.container_fields
 	some i, c in common.pod_spec[field]
+	lifecycle := c.lifecycle
 	some name in hooks
 	some action in actions
-	host := c.lifecycle[name][action].host
+	host := lifecycle[name][action].host
 	host != ""
 }
 
