@@ -149,6 +149,6 @@ else := []
 
 # msg, with " (and N more)" on the last reported item of n.
 reported(i, n, msg) := sprintf("%s (and %d more)", [msg, n - max_reported]) if {
-	i == max_reported - 1
 	n > max_reported
+	i == max_reported - 1
 } else := msg
