@@ -104,9 +104,14 @@ windows_unset_exempt(actual) if {
 	common.is_windows_pod
 }
 
-rule_text(actual) := sprintf("allowed: %s with allowedLocalhostFiles %s", [message.show(allowed_profiles), message.show(allowed_files)]) if {
+# Formatted once per review (a rule's value is cached, a function's is not).
+rule_text(actual) := localhost_rule_text if {
 	startswith(actual, "localhost/")
-} else := sprintf("allowed: %s", [message.show(allowed_profiles)])
+} else := profiles_rule_text
+
+localhost_rule_text := sprintf("allowed: %s with allowedLocalhostFiles %s", [message.show(allowed_profiles), message.show(allowed_files)])
+
+profiles_rule_text := sprintf("allowed: %s", [message.show(allowed_profiles)])
 
 # Tested first: {entry, profile, canonical form} for every container whose profile the constraint does not admit.
 # Containers without a field of their own usually all inherit one profile (the pod's field, or the pod annotation or
