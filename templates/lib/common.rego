@@ -30,6 +30,8 @@ spec_path := object.get(pod_spec_paths, kind, ["spec"])
 # Dotted form of spec_path, used to point messages at a field ("spec.template.spec").
 spec_prefix := "spec" if {
 	input.review.kind.kind == "Pod"
+} else := "spec.template.spec" if {
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 } else := concat(".", spec_path)
 
 # Kinds whose pod template sits at spec.template.
@@ -88,6 +90,8 @@ pod_metadata := m if {
 # Dotted path of the pod's metadata ("metadata", or "spec.template.metadata" for a workload), for messages.
 metadata_prefix := "metadata" if {
 	kind == "Pod"
+} else := "spec.template.metadata" if {
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 } else := concat(".", array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata"]))
 
 pod_labels := object.get(pod_metadata, "labels", {})
