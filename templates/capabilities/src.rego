@@ -46,14 +46,16 @@ add_allowed(cap, entry) if {
 }
 
 # Containers that do not drop every required capability (Windows pods are exempt).
-drop_candidates := [{"container": c, "field": field, "index": i} |
+# Each entry carries the required capabilities it does not drop, for its message.
+drop_candidates := [{"container": c, "field": field, "index": i, "missing": missing} |
 	required_drops != []
 	not common.is_windows_pod
 	some field in common.container_fields
 	some i, c in common.pod_spec[field]
 	drops := object.get(c, ["securityContext", "capabilities", "drop"], [])
 	not "ALL" in drops
-	count([r | some r in required_drops; not r in drops]) > 0
+	missing := [r | some r in required_drops; not r in drops]
+	missing != []
 ]
 
 drop_offending := [entry | some entry in drop_candidates; not exception_drops_met(entry, drops_of(entry))] if exception.named
@@ -62,7 +64,6 @@ else := drop_candidates
 
 drops_of(entry) := object.get(entry.container, ["securityContext", "capabilities", "drop"], [])
 
-missing_drops(entry) := [r | some r in required_drops; not dropped(r, drops_of(entry))]
 
 violation contains {"msg": msg, "details": message.details(field, actual, required_drops)} if {
 	drop_candidates != []
@@ -70,13 +71,9 @@ violation contains {"msg": msg, "details": message.details(field, actual, requir
 	some k, entry in common.first_reported(drop_offending)
 	actual := object.get(entry.container, ["securityContext", "capabilities", "drop"], null)
 	field := sprintf("%s.securityContext.capabilities.drop", [common.path(entry)])
-	rule := sprintf("must drop %s", [json.marshal(missing_drops(entry))])
+	rule := sprintf("must drop %s", [json.marshal(entry.missing)])
 	msg := common.reported(k, count(drop_offending), message.format_rule(common.container_subject(entry), field, actual, rule))
 }
-
-dropped(cap, drops) if cap in drops
-
-dropped(_, drops) if "ALL" in drops
 
 # The exception's drop list stands in for the required one when the container drops all of it.
 # Its CRD default is ["all"], so it is compared without regard to case.

@@ -27,25 +27,31 @@ violation contains {"msg": msg, "details": message.details(hp.field, hp.port, ra
 }
 
 # Ports a container binds on the host: a non-zero hostPort; with the host network also the containerPort
-# (the API server defaults hostPort to containerPort there).
+# (the API server defaults hostPort to containerPort there). Tested where they are; the entry is made for a hit only.
 host_ports contains hp if {
-	some entry in common.containers
-	some i, p in object.get(entry.container, "ports", [])
-	some port_field in port_fields(p)
-	hp := {
-		"entry": entry,
-		"port": p[port_field],
-		"protocol": object.get(p, "protocol", "TCP"),
-		"field": sprintf("%s.ports[%d].%s", [common.path(entry), i, port_field]),
-	}
+	some field in common.container_fields
+	some ci, c in common.pod_spec[field]
+	some i, p in c.ports
+	object.get(p, "hostPort", 0) != 0
+	hp := host_port({"container": c, "field": field, "index": ci}, i, p, "hostPort")
 }
 
-port_fields(p) := ["hostPort"] if {
-	object.get(p, "hostPort", 0) != 0
-} else := ["containerPort"] if {
+host_ports contains hp if {
 	host_network
+	some field in common.container_fields
+	some ci, c in common.pod_spec[field]
+	some i, p in c.ports
+	object.get(p, "hostPort", 0) == 0
 	object.get(p, "containerPort", 0) != 0
-} else := []
+	hp := host_port({"container": c, "field": field, "index": ci}, i, p, "containerPort")
+}
+
+host_port(entry, i, p, port_field) := {
+	"entry": entry,
+	"port": p[port_field],
+	"protocol": object.get(p, "protocol", "TCP"),
+	"field": sprintf("%s.ports[%d].%s", [common.path(entry), i, port_field]),
+}
 
 exception_port(hp) if {
 	some allowed in exception.allowed(exception.for_container(hp.entry), ["network", "hostPorts"], [])

@@ -13,21 +13,29 @@ hooks := ["postStart", "preStop"]
 actions := ["httpGet", "tcpSocket"]
 
 # {entry, handler (dotted), action, host} for every handler that names a host.
-hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": name, "action": action, "host": host} if {
+hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": name, "action": "httpGet", "host": host} if {
 	some field in common.container_fields
 	some i, c in common.pod_spec[field]
 	some name in probes
-	some action in actions
-	host := c[name][action].host
+	host := c[name].httpGet.host
+	host != ""
+}
+
+hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": name, "action": "tcpSocket", "host": host} if {
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	some name in probes
+	host := c[name].tcpSocket.host
 	host != ""
 }
 
 hosts contains {"entry": {"container": c, "field": field, "index": i}, "handler": concat(".", ["lifecycle", name]), "action": action, "host": host} if {
 	some field in common.container_fields
 	some i, c in common.pod_spec[field]
+	lifecycle := c.lifecycle
 	some name in hooks
 	some action in actions
-	host := c.lifecycle[name][action].host
+	host := lifecycle[name][action].host
 	host != ""
 }
 

@@ -28,14 +28,25 @@ is_delete if input.review.operation == "DELETE"
 spec_path := object.get(pod_spec_paths, kind, ["spec"])
 
 # Dotted form of spec_path, used to point messages at a field ("spec.template.spec").
-spec_prefix := concat(".", spec_path)
+spec_prefix := "spec" if {
+	input.review.kind.kind == "Pod"
+} else := "spec.template.spec" if {
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+} else := concat(".", spec_path)
 
 # Kinds whose pod template sits at spec.template.
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
 # The object at spec_path, {} when absent. Every check reads it on every review, so it is one direct reference per
-# kind rather than a lookup of the path followed by a walk along it.
+# kind rather than a lookup of the path followed by a walk along it; Pods and pod templates are first found from the
+# review's kind alone (the kind rule is then not evaluated at all), anything else by the full rule below.
 pod_spec := s if {
+	input.review.kind.kind == "Pod"
+	s := input.review.object.spec
+} else := s if {
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+	s := input.review.object.spec.template.spec
+} else := s if {
 	kind == "Pod"
 	s := input.review.object.spec
 } else := s if {
@@ -54,6 +65,12 @@ pod_spec := s if {
 
 # Metadata of the pod (for a workload, of its pod template).
 pod_metadata := m if {
+	input.review.kind.kind == "Pod"
+	m := input.review.object.metadata
+} else := m if {
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+	m := input.review.object.spec.template.metadata
+} else := m if {
 	kind == "Pod"
 	m := input.review.object.metadata
 } else := m if {
@@ -73,6 +90,8 @@ pod_metadata := m if {
 # Dotted path of the pod's metadata ("metadata", or "spec.template.metadata" for a workload), for messages.
 metadata_prefix := "metadata" if {
 	kind == "Pod"
+} else := "spec.template.metadata" if {
+	input.review.kind.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 } else := concat(".", array.concat(array.slice(spec_path, 0, count(spec_path) - 1), ["metadata"]))
 
 pod_labels := object.get(pod_metadata, "labels", {})
@@ -134,6 +153,6 @@ else := []
 
 # msg, with " (and N more)" on the last reported item of n.
 reported(i, n, msg) := sprintf("%s (and %d more)", [msg, n - max_reported]) if {
-	i == max_reported - 1
 	n > max_reported
+	i == max_reported - 1
 } else := msg

@@ -16,8 +16,10 @@ in_user_namespace if common.pod_spec.hostUsers == false
 candidates := [{"container": c, "field": field, "index": i} |
 	some field in common.container_fields
 	some i, c in common.pod_spec[field]
-	not object.get(c, ["securityContext", "procMount"], "Default") in allowed
-	not value_of(c) in allowed
+	# Unset and null mean Default, which every level allows.
+	proc_mount := c.securityContext.procMount
+	proc_mount != null
+	not proc_mount in allowed
 ]
 
 offending := [entry | some entry in candidates; not excepted(entry)] if exception.named

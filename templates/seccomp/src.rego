@@ -59,12 +59,10 @@ synonyms := {
 
 # One spelling per profile: runtime/default, unconfined, localhost (bare, allow-lists only), localhost/<file>,
 # undefined; anything else stays as written.
-canonical(p) := c if {
-	c := synonyms[p]
-} else := p
+canonical(p) := object.get(synonyms, p, p)
 
 # The constraint's own list in canonical form, computed once per review: most profiles are admitted by one lookup.
-allowed_canonical := {canonical(p) | some p in allowed_profiles}
+allowed_canonical := {object.get(synonyms, p, p) | some p in allowed_profiles}
 
 admitted_by_constraint(actual) if actual in allowed_canonical
 
@@ -106,9 +104,14 @@ windows_unset_exempt(actual) if {
 	common.is_windows_pod
 }
 
-rule_text(actual) := sprintf("allowed: %s with allowedLocalhostFiles %s", [message.show(allowed_profiles), message.show(allowed_files)]) if {
+# Formatted once per review (a rule's value is cached, a function's is not).
+rule_text(actual) := localhost_rule_text if {
 	startswith(actual, "localhost/")
-} else := sprintf("allowed: %s", [message.show(allowed_profiles)])
+} else := profiles_rule_text
+
+localhost_rule_text := sprintf("allowed: %s with allowedLocalhostFiles %s", [message.show(allowed_profiles), message.show(allowed_files)])
+
+profiles_rule_text := sprintf("allowed: %s", [message.show(allowed_profiles)])
 
 # Tested first: {entry, profile, canonical form} for every container whose profile the constraint does not admit.
 # Containers without a field of their own usually all inherit one profile (the pod's field, or the pod annotation or
@@ -117,7 +120,24 @@ candidates := array.concat(own_field_candidates, inherited_candidates)
 
 # RuntimeDefault and Unconfined are their own annotation form: a container field naming one the constraint admits is
 # passed by one set lookup.
-admitted_types := {t | some t in ["RuntimeDefault", "Unconfined"]; admitted_by_constraint(canonical(t))}
+# (For these two the constraint's verdict is "listed, or the list has *": no localhost file matching.)
+admitted_types := {"RuntimeDefault", "Unconfined"} if {
+	"*" in allowed_profiles
+} else := {t | some t, form in {"RuntimeDefault": "runtime/default", "Unconfined": "unconfined"}; form in allowed_canonical}
+
+# The common case, tested before any candidate is built: the pod's field names an admitted type (so every container
+# without a field of its own inherits it) and so does every container that sets one.
+all_admitted if {
+	pod_field.type in admitted_types
+	not own_type_not_admitted
+}
+
+own_type_not_admitted if {
+	some field in common.container_fields
+	some c in common.pod_spec[field]
+	not c.securityContext.seccompProfile.type in admitted_types
+	c.securityContext.seccompProfile
+}
 
 own_field_candidates := [{"entry": {"container": c, "field": field, "index": i}, "p": {"value": v, "source": "container"}, "actual": a} |
 	some field in common.container_fields
@@ -177,6 +197,7 @@ else := candidates
 excepted(c) if admits(exception.allowed(exception.for_container(c.entry), ["securityContext", "seccompProfile", "allowedValues"], []), c.actual, ["*"])
 
 violation contains {"msg": msg, "details": message.details(field, c.p.value, {"allowedProfiles": allowed_profiles, "allowedLocalhostFiles": allowed_files})} if {
+	not all_admitted
 	candidates != []
 	not common.is_delete
 	some i, c in common.first_reported(offending)

@@ -14,8 +14,10 @@ options contains {"subject": common.object_ref, "field": sprintf("%s.securityCon
 }
 
 options contains {"subject": common.container_subject(entry), "field": sprintf("%s.securityContext.seLinuxOptions", [common.path(entry)]), "options": o, "spe": exception.for_container(entry)} if {
-	some entry in common.containers
-	o := entry.container.securityContext.seLinuxOptions
+	some field in common.container_fields
+	some i, c in common.pod_spec[field]
+	o := c.securityContext.seLinuxOptions
+	entry := {"container": c, "field": field, "index": i}
 }
 
 # The options that are set (non-empty); empty and absent fields carry no SELinux label and always pass.

@@ -7,18 +7,16 @@ import data.lib.range
 
 params := object.get(input, "parameters", {})
 
-rule(key) := object.get(params, [key, "rule"], "RunAsAny")
-
 ranges(key) := object.get(params, [key, "ranges"], [])
 
 # Each rule read once per review (a function's result is not cached; a rule's is).
-user_rule := rule("runAsUser")
+user_rule := object.get(params, ["runAsUser", "rule"], "RunAsAny")
 
-group_rule := rule("runAsGroup")
+group_rule := object.get(params, ["runAsGroup", "rule"], "RunAsAny")
 
-supplemental_groups_rule := rule("supplementalGroups")
+supplemental_groups_rule := object.get(params, ["supplementalGroups", "rule"], "RunAsAny")
 
-fs_group_rule := rule("fsGroup")
+fs_group_rule := object.get(params, ["fsGroup", "rule"], "RunAsAny")
 
 # A workload template may leave fields to be filled in later (DVP skips absent fields on controllers); a Pod may not.
 requires_presence if common.kind == "Pod"
@@ -53,6 +51,23 @@ spe_admits_root(spe) if exception.allowed(spe, ["securityContext", "runAsNonRoot
 
 range_rule(key) := sprintf("must be set, within %s", [message.show(ranges(key))])
 
+# Each rule's violations are looked for only when the rule checks anything: at RunAsAny (the default, and what the
+# Pod Security levels set for groups) a body of its own is not even tried.
+violation contains v if {
+	user_rule == "MustRunAs"
+	some v in user_range_violation
+}
+
+violation contains v if {
+	checks_groups
+	some v in group_violation
+}
+
+checks_groups if {
+	some r in [group_rule, supplemental_groups_rule, fs_group_rule]
+	r in {"MustRunAs", "MayRunAs"}
+}
+
 # --- runAsUser: MustRunAs ---------------------------------------------------------------------------------------
 
 user_out_of_range := [{"entry": entry, "e": e} |
@@ -69,7 +84,7 @@ uid_excepted(entry, uid) if {
 	uid in spe_uids(exception.for_container(entry))
 }
 
-violation contains {"msg": msg, "details": message.details(field, x.e.value, ranges("runAsUser"))} if {
+user_range_violation contains {"msg": msg, "details": message.details(field, x.e.value, ranges("runAsUser"))} if {
 	user_out_of_range != []
 	not common.is_delete
 	some k, x in common.first_reported(user_out_of_range)
@@ -84,7 +99,7 @@ user_missing := [entry |
 	effective(entry, "runAsUser").value == null
 ]
 
-violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsUser"))} if {
+user_range_violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsUser"))} if {
 	user_missing != []
 	not common.is_delete
 	some k, entry in common.first_reported(user_missing)
@@ -101,8 +116,8 @@ non_root_required if {
 
 # PSA 1.35+: a pod in a user namespace (hostUsers: false) may run as any UID.
 user_namespace_relaxed if {
-	object.get(params, "allowRootInUserNamespace", false) == true
 	common.pod_spec.hostUsers == false
+	object.get(params, "allowRootInUserNamespace", false) == true
 }
 
 root_rule := "must not be 0 (runAsUser rule MustRunAsNonRoot)"
@@ -129,9 +144,9 @@ violation contains {"msg": msg, "details": message.details(field, 0, root_rule)}
 
 # runAsUser 0 on the pod, even when every container overrides it.
 violation contains {"msg": msg, "details": message.details(field, 0, root_rule)} if {
-	not common.is_delete
-	non_root_required
 	pod_sc.runAsUser == 0
+	non_root_required
+	not common.is_delete
 	not 0 in spe_uids(exception.for_pod)
 	field := pod_field("runAsUser")
 	msg := message.format_rule(common.object_ref, field, 0, root_rule)
@@ -162,9 +177,9 @@ violation contains {"msg": msg, "details": message.details(field, false, true)} 
 
 # runAsNonRoot false on the pod.
 violation contains {"msg": msg, "details": message.details(field, false, true)} if {
-	not common.is_delete
-	non_root_required
 	pod_sc.runAsNonRoot == false
+	non_root_required
+	not common.is_delete
 	not spe_admits_root(exception.for_pod)
 	field := pod_field("runAsNonRoot")
 	msg := message.format(common.object_ref, field, false, true)
@@ -192,9 +207,9 @@ violation contains {"msg": msg, "details": message.details(field, null, true)} i
 
 # --- runAsGroup (per container, falling back to the pod) ---------------------------------------------------------
 
-violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsGroup"))} if {
-	not common.is_delete
+group_violation contains {"msg": msg, "details": message.details(field, e.value, ranges("runAsGroup"))} if {
 	group_rule in {"MustRunAs", "MayRunAs"}
+	not common.is_delete
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
 	e.value != null
@@ -203,9 +218,9 @@ violation contains {"msg": msg, "details": message.details(field, e.value, range
 	msg := message.format(common.container_subject(entry), field, e.value, ranges("runAsGroup"))
 }
 
-violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsGroup"))} if {
-	not common.is_delete
+group_violation contains {"msg": msg, "details": message.details(field, null, ranges("runAsGroup"))} if {
 	group_rule == "MustRunAs"
+	not common.is_delete
 	requires_presence
 	some entry in common.containers
 	e := effective(entry, "runAsGroup")
@@ -216,27 +231,27 @@ violation contains {"msg": msg, "details": message.details(field, null, ranges("
 
 # --- supplementalGroups and fsGroup (pod level) ------------------------------------------------------------------
 
-violation contains {"msg": msg, "details": message.details(field, gid, ranges("supplementalGroups"))} if {
-	not common.is_delete
+group_violation contains {"msg": msg, "details": message.details(field, gid, ranges("supplementalGroups"))} if {
 	supplemental_groups_rule in {"MustRunAs", "MayRunAs"}
+	not common.is_delete
 	some i, gid in object.get(pod_sc, "supplementalGroups", [])
 	not range.in_any(gid, ranges("supplementalGroups"))
 	field := sprintf("%s[%d]", [pod_field("supplementalGroups"), i])
 	msg := message.format(common.object_ref, field, gid, ranges("supplementalGroups"))
 }
 
-violation contains {"msg": msg, "details": message.details(field, null, ranges("supplementalGroups"))} if {
-	not common.is_delete
+group_violation contains {"msg": msg, "details": message.details(field, null, ranges("supplementalGroups"))} if {
 	supplemental_groups_rule == "MustRunAs"
+	not common.is_delete
 	requires_presence
 	count(object.get(pod_sc, "supplementalGroups", [])) == 0
 	field := pod_field("supplementalGroups")
 	msg := message.format_rule(common.object_ref, field, null, range_rule("supplementalGroups"))
 }
 
-violation contains {"msg": msg, "details": message.details(field, gid, ranges("fsGroup"))} if {
-	not common.is_delete
+group_violation contains {"msg": msg, "details": message.details(field, gid, ranges("fsGroup"))} if {
 	fs_group_rule in {"MustRunAs", "MayRunAs"}
+	not common.is_delete
 	gid := pod_sc.fsGroup
 	gid != null
 	not range.in_any(gid, ranges("fsGroup"))
@@ -244,9 +259,9 @@ violation contains {"msg": msg, "details": message.details(field, gid, ranges("f
 	msg := message.format(common.object_ref, field, gid, ranges("fsGroup"))
 }
 
-violation contains {"msg": msg, "details": message.details(field, null, ranges("fsGroup"))} if {
-	not common.is_delete
+group_violation contains {"msg": msg, "details": message.details(field, null, ranges("fsGroup"))} if {
 	fs_group_rule == "MustRunAs"
+	not common.is_delete
 	requires_presence
 	object.get(pod_sc, "fsGroup", null) == null
 	field := pod_field("fsGroup")
