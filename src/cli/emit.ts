@@ -67,12 +67,8 @@ function yamlValue(v: unknown, indent: string, w: YamlWriter): void {
     return;
   }
   const seen = w.seen.get(v);
-  if (seen === undefined) {
-    w.seen.set(v, indent);
-    yamlContainer(v, indent, w);
-  } else if (typeof seen !== 'string') {
-    if (seen.indent === indent) w.out.push(seen.text);
-    else yamlContainer(v, indent, w);
+  if (typeof seen === 'object' && seen.indent === indent) {
+    w.out.push(seen.text);
   } else if (seen === indent) {
     // The second time at the same indent: write it aside once, then reuse the text.
     const out = w.out;
@@ -83,6 +79,7 @@ function yamlValue(v: unknown, indent: string, w: YamlWriter): void {
     w.seen.set(v, { indent, text });
     out.push(text);
   } else {
+    if (seen === undefined) w.seen.set(v, indent);
     yamlContainer(v, indent, w);
   }
 }
@@ -97,12 +94,13 @@ function yamlContainer(v: object, indent: string, w: YamlWriter): void {
     yamlSequence(v, indent + '  ', w);
   } else {
     const o = v as Record<string, unknown>;
-    if (sortedKeys(o, w.order).length === 0) {
+    const keys = sortedKeys(o, w.order);
+    if (keys.length === 0) {
       w.out.push(' {}\n');
       return;
     }
     w.out.push('\n');
-    yamlMapping(o, indent + '  ', w);
+    yamlMapping(o, keys, indent + '  ', w);
   }
 }
 
@@ -117,8 +115,8 @@ function yamlScalar(v: unknown, indent: string): string {
   throw new Error(`cannot render a value of type ${typeof v}`);
 }
 
-function yamlMapping(o: Record<string, unknown>, indent: string, w: YamlWriter): void {
-  for (const k of sortedKeys(o, w.order)) {
+function yamlMapping(o: Record<string, unknown>, keys: string[], indent: string, w: YamlWriter): void {
+  for (const k of keys) {
     w.out.push(indent, scalar(k), ':');
     yamlValue(o[k], indent, w);
   }
@@ -126,13 +124,14 @@ function yamlMapping(o: Record<string, unknown>, indent: string, w: YamlWriter):
 
 function yamlSequence(a: unknown[], indent: string, w: YamlWriter): void {
   for (const item of a) {
-    if (isRecord(item) && sortedKeys(item, w.order).length > 0) {
+    const keys = isRecord(item) ? sortedKeys(item, w.order) : [];
+    if (keys.length > 0) {
       // "- first: value" then the other keys aligned under "first".
-      const keys = sortedKeys(item, w.order);
+      const record = item as Record<string, unknown>;
       const inner = indent + '  ';
       keys.forEach((k, i) => {
         w.out.push(i === 0 ? `${indent}- ` : inner, scalar(k), ':');
-        yamlValue(item[k], inner, w);
+        yamlValue(record[k], inner, w);
       });
     } else if (Array.isArray(item) && item.length > 0) {
       w.out.push(indent, '-\n');
@@ -156,7 +155,7 @@ export function toYamlStream(docs: Record<string, unknown>[], order: KeyOrder): 
   const w: YamlWriter = { out: [], order, seen: new WeakMap() };
   docs.forEach((doc, i) => {
     if (i > 0) w.out.push('---\n');
-    yamlMapping(doc, '', w);
+    yamlMapping(doc, sortedKeys(doc, order), '', w);
   });
   return w.out.join('');
 }
