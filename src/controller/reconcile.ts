@@ -44,6 +44,7 @@ import {
   templateErrors,
   templateIngested,
   type GatekeeperView,
+  withoutProgress,
   type PolicyStatus,
 } from './status.js';
 
@@ -827,10 +828,6 @@ export function progressOnly(previous: Partial<PolicyStatus>, next: PolicyStatus
     })
   );
 }
-
-/** A condition message without its count of checks enforced and its list of those waiting (see buildPolicyStatus). */
-const withoutProgress = (message: string | undefined): string =>
-  (message ?? '').replace(/^\d+\/\d+ check\(s\) enforced; waiting for (Gatekeeper to enforce )?[^;]*/, '');
 
 /** `a` is a later version than `b` (resourceVersions of one etcd are increasing integers; anything else: no). */
 function newer(a: ObservedObject, b: ObservedObject): boolean {

@@ -151,7 +151,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
     : [];
   const unsupported = valid ? result.unsupported.map((u) => `${u.field}: ${u.reason}`) : [];
   const waiting = checks.filter((c) => !c.enforced).map((c) => `${c.kind}/${c.constraint}`);
-  const progress = `${checks.length - waiting.length}/${checks.length} check(s) enforced`;
+  const progress = progressText(checks.length - waiting.length, checks.length);
 
   let degradedReason = '';
   let degradedMessage = 'no problem found';
@@ -258,3 +258,13 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
     },
   };
 }
+
+const progressText = (enforced: number, total: number): string => `${enforced}/${total} check(s) enforced`;
+
+/**
+ * A condition message without the progress part buildPolicyStatus writes into Ready and Progressing while checks
+ * wait for Gatekeeper (`3/7 check(s) enforced; waiting for …`): what is left must be equal for a write to be only
+ * progress.
+ */
+export const withoutProgress = (message: string | undefined): string =>
+  (message ?? '').replace(/^\d+\/\d+ check\(s\) enforced; waiting for (Gatekeeper to enforce )?[^;]*/, '');
