@@ -140,6 +140,7 @@ const suites = {
 const wanted = process.argv.slice(2);
 const chosen = wanted.length > 0 ? wanted : Object.keys(suites);
 const rows = [];
+const failures = [];
 for (const name of chosen) {
   const steps = suites[name];
   if (!steps) {
@@ -154,7 +155,15 @@ for (const name of chosen) {
     if (!step.quiet) process.stdout.write(out.length > 20000 ? `${out.slice(0, 4000)}\n… (${out.length - 8000} characters left out) …\n${out.slice(-4000)}` : out);
     const counted = step.count(out, r.status ?? 1);
     rows.push({ name, seconds: (Date.now() - started) / 1000, ...counted });
+    if (counted.failed > 0) failures.push({ name, out });
   }
+}
+
+// CI shows only the end of the output: each failed step's last message lines (stack frames left out) are repeated
+// here, next to the summary, so the reason a suite failed is in what CI keeps.
+for (const { name, out } of failures) {
+  const lines = out.split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
+  console.log(`\n--- ${name} failed; its last lines:\n${lines.slice(-25).join('\n')}`);
 }
 
 console.log('\nsuite         passed  failed  seconds');

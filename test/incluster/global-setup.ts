@@ -24,9 +24,18 @@ export default async function globalSetup(_globalConfig: unknown, projectConfig:
     fn();
     timings[name] = (Date.now() - t0) / 1000;
   };
-  timed(reused ? 'node (reused), images' : 'node up incl. images', () =>
-    run('node.sh', [reused ? 'images' : 'up'], repo),
-  );
+  timed(reused ? 'node (reused), images' : 'node up incl. images', () => {
+    if (reused) return run('node.sh', ['images'], repo);
+    try {
+      run('node.sh', ['up'], repo);
+    } catch (e) {
+      // State a previous run left behind (a crashed daemon's pid or socket, a half-written kubeconfig) can stop `up`;
+      // the first failure is printed, the node's state removed, and `up` tried once more from nothing.
+      console.error(`incluster set-up: ${(e as Error).message}; removing the node's state and trying once more`);
+      run('node.sh', ['down'], repo);
+      run('node.sh', ['up'], repo);
+    }
+  });
   timed('install Gatekeeper and gatewright', () => run('install.sh', ['all'], repo));
   console.log(
     `\nincluster set-up: ${Object.entries(timings)
