@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // gatewright command line: one entry point, one subcommand per job.
 import { Command } from 'commander';
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 // V8's compiled code for the modules imported from here on is kept on disk (in the temporary directory) and reused by
 // the next run: a one-shot command such as `render` then starts without compiling gatewright's code again. Where the
-// directory is not writable this does nothing.
-enableCompileCache();
+// directory is not writable this does nothing. Node before 22.1 has no compile cache: there it is skipped, not an import error.
+nodeModule.enableCompileCache?.();
 
 /** The repository (or installed package) root: templates/ and crds/ live there. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
