@@ -39,7 +39,7 @@ import {
 import { OPERATION_FIELDS, SECURITY_FIELDS } from '../fields/index.js';
 import type { FieldModule } from '../fields/module.js';
 import { planOperationChecks } from './operation-rules.js';
-import { PSS_OBJECT_SELECTOR, SUBSUMED_AT_RESTRICTED, actionsInUse, standardChecks, standardSets } from './pss.js';
+import { POD_SECURITY_KIND, PSS_OBJECT_SELECTOR, actionsInUse, profileChecks, standardSets } from './pss.js';
 import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from './security-rules.js';
 import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
 
@@ -146,12 +146,6 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
   }
   memo?.retain(byKey.keys());
 
-  const emit = (...args: Parameters<typeof constraintFor>): CheckInForce => {
-    const { constraint, inForce } = constraintFor(...args);
-    constraints.push(constraint);
-    return inForce;
-  };
-
   const actions = actionsInUse(settings.defaultAction, input.namespaces);
   for (const set of standardSets(settings.defaultPolicy, settings.defaultAction, actions)) {
     const ownerName = `${set.standard}-${set.action}`;
@@ -162,12 +156,28 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
       namespaceSelector,
       labelSelector: PSS_OBJECT_SELECTOR,
     });
-    const match = matchFor(set.namespaceSelector);
-    const subsumedMatch = set.withoutRestricted ? matchFor(set.withoutRestricted) : match;
+    // One constraint holds the namespace's whole standard: a baseline set covers only the namespaces its restricted
+    // counterpart does not, and the restricted one runs the baseline controls it does not subsume besides its own.
     const owner = ownerMetadata('PodSecurityStandard', ownerName);
-    const checks = standardChecks(set.standard, { knownHostPortRanges: settings.knownHostPortRanges }).map((check) =>
-      emit(owner, set.name, set.action, check, SUBSUMED_AT_RESTRICTED.has(check.name) ? subsumedMatch : match),
+    const controls = profileChecks(set.standard, { knownHostPortRanges: settings.knownHostPortRanges });
+    const { constraint } = constraintFor(
+      owner,
+      set.name,
+      set.action,
+      {
+        name: controls.map((c) => c.name).join(','),
+        kind: POD_SECURITY_KIND,
+        parameters: Object.fromEntries(controls.map((c) => [c.kind, c.parameters ?? {}])),
+      },
+      matchFor(set.withoutRestricted ?? set.namespaceSelector),
     );
+    constraints.push(constraint);
+    const checks = controls.map((c) => ({
+      name: c.name,
+      kind: POD_SECURITY_KIND,
+      constraint: set.name,
+      implicit: false,
+    }));
     policies.set(policyKey('PodSecurityStandard', ownerName), {
       ownerKind: 'PodSecurityStandard',
       name: ownerName,

@@ -76,6 +76,32 @@ export const SUBSUMED_AT_RESTRICTED: ReadonlyMap<string, string> = new Map([
   ['procMount', 'procMount_restricted'],
 ]);
 
+/**
+ * The constraint kind of the Pod Security Standards template (templates/pod-security): every control of a standard in
+ * one template, so a review pays Gatekeeper's per-template cost once rather than once per control.
+ */
+export const POD_SECURITY_KIND = 'D8PodSecurity';
+
+/** The constraint kinds of every control of either standard: the members of the pod-security template. */
+export function podSecurityControlKinds(): string[] {
+  const settings = { knownHostPortRanges: [] };
+  const kinds = [...standardChecks('baseline', settings), ...standardChecks('restricted', settings)].map((c) => c.kind);
+  return [...new Set(kinds)].sort();
+}
+
+/**
+ * The controls a namespace at this standard is checked by: for baseline its own, for restricted the baseline controls
+ * it does not subsume plus its own. No kind appears twice, so the controls key one D8PodSecurity constraint's
+ * parameters by kind.
+ */
+export function profileChecks(standard: Standard, settings: PssSettings): PlannedCheck[] {
+  if (standard === 'baseline') return standardChecks('baseline', settings);
+  return [
+    ...standardChecks('baseline', settings).filter((c) => !SUBSUMED_AT_RESTRICTED.has(c.name)),
+    ...standardChecks('restricted', settings),
+  ];
+}
+
 /** Enforcement actions in use: the default one, then every valid action a namespace label asks for (DVP). */
 export function actionsInUse(defaultAction: GatekeeperAction, namespaces: NamespaceInfo[]): GatekeeperAction[] {
   const labelled = new Set<GatekeeperAction>();

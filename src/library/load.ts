@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import type { K8sObject } from '../compiler/model.js';
 import type { TemplateLibrary } from '../compiler/compile.js';
-import { checkFolders, GATOR_TEMPLATE } from './build.js';
+import { GATOR_TEMPLATE, libraryFolders } from './build.js';
 
 export interface LoadLibraryOptions {
   /** A check's gator copy (no external data provider) stands in for its template where it has one. */
@@ -18,7 +18,7 @@ export interface LoadLibraryOptions {
 export function loadLibrary(templatesDir: string, opts: LoadLibraryOptions = {}): TemplateLibrary {
   const library = new Map<string, K8sObject>();
   const pack = readPack(opts.packFile ?? PACK_FILE);
-  for (const folder of checkFolders(templatesDir)) {
+  for (const folder of libraryFolders(templatesDir)) {
     const gatorCopy = join(templatesDir, folder, GATOR_TEMPLATE);
     const file = opts.forGator && existsSync(gatorCopy) ? gatorCopy : join(templatesDir, folder, 'template.yaml');
     if (!existsSync(file)) throw new Error(`${file} is missing: run make templates`);
@@ -55,7 +55,7 @@ function readPack(file: string): Map<string, string> {
 /** The pack of a template folder: every template.yaml and gator copy in it, parsed. */
 export function packLibrary(templatesDir: string): Record<string, string> {
   const packed: Record<string, string> = {};
-  for (const folder of checkFolders(templatesDir)) {
+  for (const folder of libraryFolders(templatesDir)) {
     for (const name of ['template.yaml', GATOR_TEMPLATE]) {
       const file = join(templatesDir, folder, name);
       if (!existsSync(file)) continue;

@@ -11,7 +11,7 @@ import { loadAll } from 'js-yaml';
 import { compile } from '../../src/compiler/compile.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { repoRoot } from '../support/doc-examples.js';
-import { gatorVerdicts } from '../support/gator.js';
+import { checkKindOf, gatorVerdicts } from '../support/gator.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -63,7 +63,7 @@ beforeAll(() => {
   for (const r of gatorVerdicts(docs)) {
     if (r.enforcementAction !== 'deny') continue;
     const name = r.violatingObject.metadata.name;
-    denials.set(name, [...(denials.get(name) ?? []), `${r.constraint.kind}: ${r.msg}`]);
+    denials.set(name, [...(denials.get(name) ?? []), `${checkKindOf(r)}: ${r.msg}`]);
   }
 });
 

@@ -12,7 +12,17 @@ export interface GatorVerdict {
   constraint: { kind: string; metadata: { name: string } };
   enforcementAction: string;
   msg: string;
+  metadata?: { details?: Record<string, unknown> };
 }
+
+/**
+ * The constraint kind of the check a verdict comes from: for the pod-security template, the member control its Rego
+ * names in details.control (D8PrivilegedContainer, …), else the constraint's own kind.
+ */
+export const checkKindOf = (v: GatorVerdict): string =>
+  v.constraint.kind === 'D8PodSecurity' && typeof v.metadata?.details?.control === 'string'
+    ? v.metadata.details.control
+    : v.constraint.kind;
 
 export interface GatorRun {
   status: number | null;

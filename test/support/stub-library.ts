@@ -1,13 +1,17 @@
 // A template library for unit tests of the compiler: one minimal ConstraintTemplate per kind, no Rego worth running.
 import type { K8sObject } from '../../src/compiler/model.js';
 import type { TemplateLibrary } from '../../src/compiler/compile.js';
-import { standardChecks } from '../../src/compiler/pss.js';
+import { POD_SECURITY_KIND, standardChecks } from '../../src/compiler/pss.js';
 import { moduleKinds } from '../../src/fields/index.js';
 
-/** Every constraint kind the compiler may emit: the field modules' kinds and the Pod Security Standards' controls. */
+/**
+ * Every constraint kind the compiler may emit: the field modules' kinds, the Pod Security Standards' controls (which
+ * SecurityPolicies use too) and the template that bundles them.
+ */
 export const ALL_KINDS = [
   ...new Set([
     ...moduleKinds(),
+    POD_SECURITY_KIND,
     ...(['baseline', 'restricted'] as const).flatMap((s) =>
       standardChecks(s, { knownHostPortRanges: [] }).map((c) => c.kind),
     ),
@@ -15,7 +19,7 @@ export const ALL_KINDS = [
 ].sort();
 
 /** Kinds whose stub Rego reads SecurityPolicyExceptions or Namespaces from the inventory, as the real ones do. */
-const READS_EXCEPTIONS = new Set(['D8PrivilegedContainer', 'D8HostNetwork']);
+const READS_EXCEPTIONS = new Set(['D8PrivilegedContainer', 'D8HostNetwork', POD_SECURITY_KIND]);
 const READS_NAMESPACES = new Set(['D8GpuResourceRestriction']);
 const READS_SERVICE_ACCOUNTS = new Set(['D8AutomountServiceAccountTokenPod']);
 

@@ -142,8 +142,8 @@ describe('compile the DVP documentation examples', () => {
       ),
     ];
     expect(names.sort()).toEqual(['d8-pod-security-baseline-deny-default', 'd8-pod-security-restricted-deny-default']);
-    const privileged = find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-deny-default');
-    expect(privileged?.spec?.match).toMatchObject({
+    const standard = find(result.objects, 'D8PodSecurity', 'd8-pod-security-baseline-deny-default');
+    expect(standard?.spec?.match).toMatchObject({
       labelSelector: {
         matchExpressions: [{ key: 'security.deckhouse.io/skip-pss-check', operator: 'NotIn', values: ['true'] }],
       },
@@ -245,9 +245,9 @@ describe('settings and namespaces', () => {
       'PodSecurityStandard/restricted-deny',
       'PodSecurityStandard/restricted-warn',
     ]);
-    expect(
-      find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-warn')?.spec?.enforcementAction,
-    ).toBe('warn');
+    expect(find(result.objects, 'D8PodSecurity', 'd8-pod-security-baseline-warn')?.spec?.enforcementAction).toBe(
+      'warn',
+    );
   });
 
   it('controllerValidation false: pod-spec checks match Pods only', () => {
@@ -264,7 +264,7 @@ describe('settings and namespaces', () => {
         moduleConfig: mc({ podSecurityStandards: { enforcementAction: 'Dryrun' }, exemptNamespaces: ['infra-*'] }),
       }),
     );
-    const c = find(result.objects, 'D8PrivilegedContainer', 'd8-pod-security-baseline-dryrun-default');
+    const c = find(result.objects, 'D8PodSecurity', 'd8-pod-security-baseline-dryrun-default');
     expect(c?.spec).toMatchObject({ enforcementAction: 'dryrun', match: { excludedNamespaces: ['infra-*'] } });
   });
 
