@@ -44,22 +44,22 @@ describe('VAP mode: the API server denies a violating Pod with the Gatekeeper we
   });
 
   const privilegedBinding = (): string =>
-    `gatekeeper-d8privilegedcontainer-${set.constraints.find((c) => c.kind === 'D8PrivilegedContainer')?.metadata?.name as string}`;
+    `gatekeeper-d8podsecurity-${set.constraints.find((c) => c.kind === 'D8PodSecurity')?.metadata?.name as string}`;
 
   afterAll(async () => {
     await plane?.stop();
     if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
   });
 
-  test('Gatekeeper generates a policy and a binding for the privileged-container check', async () => {
-    const template = set.templates.find((t) => t.metadata?.name === 'd8privilegedcontainer');
+  test('Gatekeeper generates a policy and a binding for the Pod Security Standards template', async () => {
+    const template = set.templates.find((t) => t.metadata?.name === 'd8podsecurity');
     expect(template).toBeDefined();
     const policy = await waitFor(
-      'ValidatingAdmissionPolicy gatekeeper-d8privilegedcontainer',
-      () => client.get<KubeObject>(VAP, 'ValidatingAdmissionPolicy', 'gatekeeper-d8privilegedcontainer'),
+      'ValidatingAdmissionPolicy gatekeeper-d8podsecurity',
+      () => client.get<KubeObject>(VAP, 'ValidatingAdmissionPolicy', 'gatekeeper-d8podsecurity'),
       { timeoutMs: 120_000 },
     );
-    expect(policy.metadata?.name).toBe('gatekeeper-d8privilegedcontainer');
+    expect(policy.metadata?.name).toBe('gatekeeper-d8podsecurity');
     const binding = privilegedBinding();
     const found = await waitFor(
       `ValidatingAdmissionPolicyBinding ${binding}`,
@@ -69,7 +69,7 @@ describe('VAP mode: the API server denies a violating Pod with the Gatekeeper we
     // The constraint's enforcementAction (deny) becomes the binding's action, its parameters the paramRef.
     expect((found.spec as { validationActions?: string[] }).validationActions).toEqual(['Deny']);
     expect((found.spec as { paramRef?: { name?: string } }).paramRef?.name).toBe(
-      set.constraints.find((c) => c.kind === 'D8PrivilegedContainer')?.metadata?.name,
+      set.constraints.find((c) => c.kind === 'D8PodSecurity')?.metadata?.name,
     );
   });
 
@@ -94,7 +94,7 @@ describe('VAP mode: the API server denies a violating Pod with the Gatekeeper we
     );
     const message = (denial.json as { message?: string }).message ?? '';
     expect(message).toContain(
-      `ValidatingAdmissionPolicy 'gatekeeper-d8privilegedcontainer' with binding '${privilegedBinding()}' denied request`,
+      `ValidatingAdmissionPolicy 'gatekeeper-d8podsecurity' with binding '${privilegedBinding()}' denied request`,
     );
     expect(message).toContain(
       `Pod ${NAMESPACE}/privileged, container "app": spec.containers[0].securityContext.privileged is true; allowed: false`,
@@ -128,7 +128,7 @@ describe('VAP mode: the API server denies a violating Pod with the Gatekeeper we
     );
     expect(res.status).toBe(422);
     const message = (res.json as { message?: string }).message ?? '';
-    expect(message).toContain(`ValidatingAdmissionPolicy 'gatekeeper-d8privilegedcontainer'`);
+    expect(message).toContain(`ValidatingAdmissionPolicy 'gatekeeper-d8podsecurity'`);
     // The API server reports the first failing validation only, so the count of the others does not show.
     expect(message).toContain('spec.containers[0].securityContext.privileged is true; allowed: false');
     expect(await client.get('v1', 'Pod', 'privileged-2400', NAMESPACE)).toBeUndefined();

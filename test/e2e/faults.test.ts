@@ -380,8 +380,7 @@ describe('Gatekeeper unreachable: the backstop still enforces the baseline contr
 });
 
 describe('managed objects: only gatewright (and system:masters) may change them', () => {
-  const constraintPath =
-    '/apis/constraints.gatekeeper.sh/v1beta1/d8privilegedcontainer/d8-pod-security-baseline-deny-default';
+  const constraintPath = '/apis/constraints.gatekeeper.sh/v1beta1/d8podsecurity/d8-pod-security-baseline-deny-default';
   let broad: TestIdentity;
   let namespaceAdmin: TestIdentity;
 
@@ -412,13 +411,13 @@ describe('managed objects: only gatewright (and system:masters) may change them'
   const as = (who: TestIdentity, args: string[], stdin?: string) => kubectl(who.kubeconfigPath, args, stdin);
 
   test('a user with broad RBAC on Gatekeeper objects cannot patch, relabel or delete a managed constraint', async () => {
-    const kind = 'd8privilegedcontainer.constraints.gatekeeper.sh';
+    const kind = 'd8podsecurity.constraints.gatekeeper.sh';
     const name = 'd8-pod-security-baseline-deny-default';
     const attempts = [
       ['patch', kind, name, '--type=merge', '-p', '{"spec":{"match":{"namespaces":["nowhere"]}}}'],
       ['label', kind, name, 'app.kubernetes.io/managed-by-'],
       ['delete', kind, name],
-      ['delete', 'constrainttemplate', 'd8privilegedcontainer'],
+      ['delete', 'constrainttemplate', 'd8podsecurity'],
       ['delete', 'syncset', 'gatewright'],
     ];
     for (const args of attempts) {
@@ -430,7 +429,7 @@ describe('managed objects: only gatewright (and system:masters) may change them'
     // RBAC did allow it: the same user may change a Gatekeeper object gatewright does not manage.
     const own = {
       apiVersion: 'constraints.gatekeeper.sh/v1beta1',
-      kind: 'D8PrivilegedContainer',
+      kind: 'D8PodSecurity',
       metadata: { name: `own-${RUN}` },
       spec: { enforcementAction: 'dryrun' },
     };
@@ -448,7 +447,7 @@ describe('managed objects: only gatewright (and system:masters) may change them'
   test('a namespace admin (the built-in admin role) cannot touch them at all: RBAC refuses first', async () => {
     const r = await as(namespaceAdmin, [
       'delete',
-      'd8privilegedcontainer.constraints.gatekeeper.sh',
+      'd8podsecurity.constraints.gatekeeper.sh',
       'd8-pod-security-baseline-deny-default',
     ]);
     expect(r.code).toBe(1);
@@ -489,11 +488,10 @@ describe('managed objects: only gatewright (and system:masters) may change them'
 describe('drift by another field manager is repaired on the real API server', () => {
   // system:masters may edit (break glass, or an admin's own tooling): the protection lets it through, so the
   // repair must come from gatewright. A restricted-only control is used, which the backstop does not cover: while
-  // the edit holds, the bypass is real.
+  // the edit to the restricted standard's constraint holds, the bypass is real.
   const escalationPath =
-    '/apis/constraints.gatekeeper.sh/v1beta1/d8allowprivilegeescalation/d8-pod-security-restricted-deny-default';
-  const privilegedPath =
-    '/apis/constraints.gatekeeper.sh/v1beta1/d8privilegedcontainer/d8-pod-security-baseline-deny-default';
+    '/apis/constraints.gatekeeper.sh/v1beta1/d8podsecurity/d8-pod-security-restricted-deny-default';
+  const privilegedPath = '/apis/constraints.gatekeeper.sh/v1beta1/d8podsecurity/d8-pod-security-baseline-deny-default';
   const escalation = () =>
     pod(`esc-${Date.now().toString(36)}`, RESTRICTED_NS, {
       // Restricted in every other respect: only the edited constraint can deny it.
