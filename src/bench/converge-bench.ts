@@ -62,7 +62,7 @@ const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-
 
 interface ControlPlane {
   kubeconfigPath: string;
-  state: { stateDir: string };
+  state: { stateDir: string; processes: { name: string; pid: number }[] };
   stop(): Promise<void>;
 }
 interface Harness {
@@ -189,6 +189,34 @@ function printCounts(title: string, counts: Map<string, number>, perPolicy?: num
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** CPU seconds (user + system) a process has used so far; clock ticks are 1/100 s on Linux. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds so far of the control plane's processes (etcd, kube-apiserver, Gatekeeper) and of the operator. */
+function cpuByProcess(plane: ControlPlane, operatorPid?: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const p of plane.state.processes) byName.set(p.name, (byName.get(p.name) ?? 0) + cpuSeconds(p.pid));
+  if (operatorPid !== undefined) byName.set('gatewright', cpuSeconds(operatorPid));
+  return byName;
+}
+
+/** "gatekeeper 120.3 s, kube-apiserver 80.1 s, …": CPU used between two readings, most first. */
+function cpuUsed(after: Map<string, number>, before: Map<string, number>): string {
+  return [...after]
+    .map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+    .join(', ');
 }
 
 async function setUpCluster(plane: ControlPlane, http: KubeHttp): Promise<void> {
@@ -339,6 +367,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     const policyFiles = Array.from({ length: POLICY_CLIENTS }, (_, i) => join(dir, `policies-${i}.yaml`));
     policyFiles.forEach((f, i) => writeFileSync(f, toYamlStream(policies.filter((_p, j) => j % POLICY_CLIENTS === i))));
     const before = await requestCounts(http);
+    const cpuBefore = cpuByProcess(plane, operator.pid);
     let t0 = Date.now();
     const ready = watchReady(kc, () => t0);
     t0 = Date.now();
@@ -365,6 +394,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     for (const since = Date.now(); Date.now() - lastReconcileEnd < 2000 && Date.now() - since < 30_000;)
       await sleep(200);
     const during = diff(await requestCounts(http), before);
+    const cpuDuring = cpuUsed(cpuByProcess(plane, operator.pid), cpuBefore);
     const rssConverged = rssMb(operator.pid as number);
     const heapConverged = await heapFigures();
     const reconciles = [...reconcileSeconds];
@@ -411,6 +441,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     console.log(
       `  reconcile passes: ${reconciles.length}; duration p50 ${(pct(reconciles, 50) * 1000).toFixed(0)} ms, p99 ${(pct(reconciles, 99) * 1000).toFixed(0)} ms, max ${(Math.max(...reconciles) * 1000).toFixed(0)} ms`,
     );
+    console.log(`  CPU used from the apply until every policy was Ready: ${cpuDuring}`);
     printCounts('API requests during convergence (all clients, incl. Gatekeeper and kubectl)', during, policies.length);
     console.log(
       `  operator RSS: ${rssIdleEmpty.toFixed(0)} MB before, ${rssConverged.toFixed(0)} MB after convergence, ${rssAfterIdle.toFixed(0)} MB after the idle period`,
@@ -515,6 +546,7 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
         },
       }),
     );
+    const cpuBefore = cpuByProcess(plane);
     t0 = Date.now();
     log(`baseline: ${first.length} templates and others, then ${constraints.length} constraints by 8 kubectl clients`);
     await kubectl(plane.kubeconfigPath, [
@@ -575,11 +607,13 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
       await sleep(250);
     }
     const allEnforced = Math.max(...byPodAt.values());
+    const cpuDuring = cpuUsed(cpuByProcess(plane), cpuBefore);
     const lags = [...byPodAt].filter(([k]) => podStatusAt.has(k)).map(([k, t]) => t - (podStatusAt.get(k) as number));
     console.log(
       `\n== baseline: the same ${objects.length} rendered objects, 8 parallel kubectl apply --server-side ==`,
     );
     console.log(`  templates ingested: ${seconds(templatesAt)}; all applied: ${seconds(appliedAt)}`);
+    console.log(`  CPU used from the first apply until every constraint was enforced: ${cpuDuring}`);
     console.log(
       `  every constraint enforced (status.byPod): ${byPodAt.size === constraints.length ? seconds(allEnforced) : `NOT within ${seconds(TIMEOUT_MS)} (${byPodAt.size}/${constraints.length})`}`,
     );

@@ -168,12 +168,16 @@ interface CelSource {
 // $glob(pattern, value): OPA glob.match without delimiters (lib/glob.rego) as an RE2 match, `*` being any run of
 // characters. Glob fields never hold ? [ ] { } or a backslash (gatewright validate refuses them), so these escapes
 // are all it takes.
-function globMatch(pattern: string, value: string): string {
+function globRegex(pattern: string): string {
   const escaped = ['.', '+', '(', ')', '|', '^', '$'].reduce(
     (e, ch) => `${e}.replace('${ch === '$' ? '$' : ch}', '\\\\${ch}')`,
     pattern.trim(),
   );
-  return `(${value.trim()}).matches('^' + ${escaped}.replace('*', '.*') + '$')`;
+  return `('^' + ${escaped}.replace('*', '.*') + '$')`;
+}
+
+function globMatch(pattern: string, value: string): string {
+  return `(${value.trim()}).matches${globRegex(pattern)}`;
 }
 
 /**
@@ -230,6 +234,8 @@ export function expandCelMacros(expression: string, local: CelSource['macros'] =
       });
     }
     e = replaceCalls(e, '$glob', ([pattern, value]) => globMatch(pattern as string, value as string));
+    // $globRegex(pattern): the RE2 text of a glob, to build once per review and match many values against.
+    e = replaceCalls(e, '$globRegex', ([pattern]) => globRegex(pattern as string));
     e = replaceCalls(e, '$path', ([c]) => pathOf(c as string));
     e = replaceCalls(e, '$subject', ([c]) => subjectOf(c as string));
     e = replaceCalls(e, '$json', ([l]) => `('[' + ${l as string}.map(js, '"' + js + '"').join(',') + ']')`);
@@ -238,16 +244,16 @@ export function expandCelMacros(expression: string, local: CelSource['macros'] =
   throw new Error(`CEL macros do not settle: ${expression}`);
 }
 
-// Field path of a container (one of variables.cs / ics / ecs), found by value among its list.
+// Field path of a container (one of variables.cs / ics / ecs), found by its name (unique across the three lists).
 const pathOf = (c: string): string =>
-  `(variables.specPrefix + (${c} in variables.cs ? '.containers[' + string(variables.cs.indexOf(${c})) : ` +
-  `${c} in variables.ics ? '.initContainers[' + string(variables.ics.indexOf(${c})) : ` +
-  `'.ephemeralContainers[' + string(variables.ecs.indexOf(${c}))) + ']')`;
+  `(variables.specPrefix + (${c}.name in variables.csNames ? '.containers[' + string(variables.csNames.indexOf(${c}.name)) : ` +
+  `${c}.name in variables.icsNames ? '.initContainers[' + string(variables.icsNames.indexOf(${c}.name)) : ` +
+  `'.ephemeralContainers[' + string(variables.ecsNames.indexOf(${c}.name))) + ']')`;
 
 // "Pod team-a/web, init container "setup"" (lib/common.rego container_subject).
 const subjectOf = (c: string): string =>
-  `(variables.objectRef + ', ' + (${c} in variables.cs ? 'container' : ${c} in variables.ics ? 'init container' : ` +
-  `'ephemeral container') + ' "' + ${c}.name + '"')`;
+  `(variables.objectRef + ', ' + (${c}.name in variables.csNames ? 'container' : ${c}.name in variables.icsNames ? ` +
+  `'init container' : 'ephemeral container') + ' "' + ${c}.name + '"')`;
 
 /** The K8sNativeValidation code entry of a check, when its folder has src.cel.yaml. */
 export function celCode(templatesDir: string, folder: string): Record<string, unknown>[] {
@@ -457,7 +463,12 @@ function podSecurityCel(templatesDir: string, members: BundleMember[]): Record<s
       validations.push({
         expression: `!('${m.kind}' in variables.p) || (${rename(v.expression as string)})`,
         ...(v.message ? { message: v.message } : {}),
-        ...(v.messageExpression ? { messageExpression: rename(v.messageExpression) } : {}),
+        // Gatekeeper (as the API server's VAP code) evaluates every messageExpression on each review, failing or not,
+        // within one cost budget per template (frameworks' k8scel driver: cel PerCallLimit, 1,000,000): a member the
+        // constraint does not name must not spend it on its lists.
+        ...(v.messageExpression
+          ? { messageExpression: `'${m.kind}' in variables.p ? (${rename(v.messageExpression)}) : ''` }
+          : {}),
       });
     }
   }

@@ -305,7 +305,7 @@ tableTest(
   }); // prettier-ignore
 
     await row('ConstraintTemplate deleted by hand', async () => {
-    expect((await client.request('DELETE', '/apis/templates.gatekeeper.sh/v1/constrainttemplates/d8allowprivilegeescalation')).status).toBe(200);
+    expect((await client.request('DELETE', '/apis/templates.gatekeeper.sh/v1/constrainttemplates/d8podsecurity')).status).toBe(200);
     await waitFor('the template to be gone', async () => ((await deniedByGatekeeper()) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
   }); // prettier-ignore
 
