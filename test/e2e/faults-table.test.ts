@@ -23,7 +23,7 @@ const RESTRICTED_NS = `gw-table-restricted-${RUN}`;
 const LEASE = `gatewright-table-${RUN}`;
 const LEASE_SECONDS = 6;
 const CONSTRAINTS = '/apis/constraints.gatekeeper.sh/v1beta1';
-const ESCALATION = `${CONSTRAINTS}/d8allowprivilegeescalation/d8-pod-security-restricted-deny-default`;
+const ESCALATION = `${CONSTRAINTS}/d8podsecurity/d8-pod-security-restricted-deny-default`;
 
 let client: KubeTestClient;
 
