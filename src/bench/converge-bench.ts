@@ -5,6 +5,7 @@
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
 //                                     [--operator-node-flags '--max-semi-space-size=4'] [--policy-clients 8]
+//                                     [--operator-args '--qps 100 --burst 200']
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -59,6 +60,8 @@ const watchCacheArgs = [`--watch-cache=${WATCH_CACHE === 'on'}`];
 const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.js')));
 /** The operator's Node flags, as manifests/base/deployment.yaml sets them in NODE_OPTIONS. */
 const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=4');
+/** More `gatewright run` flags for the operator (`--qps 100 --burst 200`), to compare settings in one session. */
+const OPERATOR_ARGS = stringFlag('operator-args', '');
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -310,6 +313,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
         String(LEASE_SECONDS),
         '--log-level',
         OPERATOR_LOG_LEVEL,
+        ...OPERATOR_ARGS.split(' ').filter(Boolean),
       ],
       { env: { ...process.env, KUBECONFIG: plane.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -431,7 +435,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await ready.stop();
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
-    console.log(`  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS})`);
+    console.log(`  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS})${OPERATOR_ARGS ? ` ${OPERATOR_ARGS}` : ''}`);
     console.log(`  kubectl apply of the policies (${POLICY_CLIENTS} clients) took ${seconds(appliedAt)}`);
     console.log(
       `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,

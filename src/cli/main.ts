@@ -96,6 +96,7 @@ program
   .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '50')
   .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '100')
   .option('--max-in-flight <n>', 'API requests in flight at once while a pass applies', '8')
+  .option('--constraint-budget <n>', 'constraints applied per reconcile pass at most (whole policies at a time)', '200')
   .option(
     '--image-signature-provider-url <url>',
     "HTTPS URL of gatewright's image signature provider (gatewright provider), e.g. https://gatewright-provider.gatewright-system:8443/validate",
@@ -130,6 +131,7 @@ program
       qps: string;
       burst: string;
       maxInFlight: string;
+      constraintBudget: string;
       templates: string;
       opsPort: string;
       opsHost: string;
@@ -169,6 +171,7 @@ program
         qps: Number(opts.qps),
         burst: Number(opts.burst),
         maxInFlight: Number(opts.maxInFlight),
+        constraintBudget: Number(opts.constraintBudget),
         ...(opts.imageSignatureProviderUrl
           ? {
               imageSignatureProvider: {

@@ -32,6 +32,8 @@ export interface RunOptions {
   burst?: number;
   /** API requests in flight at once while a pass acts. */
   maxInFlight?: number;
+  /** Constraints applied per pass at most (ReconcilerOptions.constraintBudget). */
+  constraintBudget?: number;
   /** gatewright's image signature provider (verifyImageSignatures): its HTTPS URL and serving CA. */
   imageSignatureProvider?: ImageSignatureProvider;
   /** Serve /metrics only to authenticated, authorized callers. */
@@ -128,6 +130,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     library: loadLibrary(opts.templatesDir),
     log,
     ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.constraintBudget !== undefined ? { constraintBudget: opts.constraintBudget } : {}),
     ...(opts.imageSignatureProvider ? { imageSignatureProvider: opts.imageSignatureProvider } : {}),
     onBacklog: (b) => {
       metrics.backlog.set({ stage: 'to_apply' }, b.toApply);
