@@ -160,7 +160,7 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
     // counterpart does not, and the restricted one runs the baseline controls it does not subsume besides its own.
     const owner = ownerMetadata('PodSecurityStandard', ownerName);
     const controls = profileChecks(set.standard, { knownHostPortRanges: settings.knownHostPortRanges });
-    const { constraint } = constraintFor(
+    const { constraint, inForce } = constraintFor(
       owner,
       set.name,
       set.action,
@@ -172,12 +172,7 @@ export function compile(input: CompilerInput, memo?: CompileMemo): CompileResult
       matchFor(set.withoutRestricted ?? set.namespaceSelector),
     );
     constraints.push(constraint);
-    const checks = controls.map((c) => ({
-      name: c.name,
-      kind: POD_SECURITY_KIND,
-      constraint: set.name,
-      implicit: false,
-    }));
+    const checks = controls.map((c) => ({ ...inForce, name: c.name }));
     policies.set(policyKey('PodSecurityStandard', ownerName), {
       ownerKind: 'PodSecurityStandard',
       name: ownerName,

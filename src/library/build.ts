@@ -78,27 +78,30 @@ export function renderTemplate(
   const skeleton = load(readFileSync(join(dir, 'template.src.yaml'), 'utf8')) as Record<string, unknown>;
   const source = readFileSync(join(dir, 'src.rego'), 'utf8');
   const rego = forGator ? withoutExternalData(source) : source;
-  const libs = resolveLibs(rego, libSources, `templates/${folder}/src.rego`).map(forYamlBlock);
+  const libs = resolveLibs(rego, libSources, `templates/${folder}/src.rego`);
   const spec = (skeleton.spec ?? {}) as Record<string, unknown>;
   const template = {
     ...skeleton,
-    spec: {
-      ...spec,
-      targets: [
-        {
-          target: 'admission.k8s.gatekeeper.sh',
-          code: [
-            {
-              engine: 'Rego',
-              source: { version: 'v1', rego: forYamlBlock(rego), ...(libs.length > 0 ? { libs } : {}) },
-            },
-            ...celCode(templatesDir, folder),
-          ],
-        },
-      ],
-    },
+    spec: { ...spec, targets: admissionTargets(rego, libs, celCode(templatesDir, folder)) },
   };
   return GENERATED_HEADER + dump(template, { lineWidth: -1, noRefs: true });
+}
+
+/** A template's spec.targets: its Rego (v1) with the libraries it needs, then its CEL code, if any. */
+function admissionTargets(rego: string, libs: string[], cel: Record<string, unknown>[]): Record<string, unknown>[] {
+  const libBlocks = libs.map(forYamlBlock);
+  return [
+    {
+      target: 'admission.k8s.gatekeeper.sh',
+      code: [
+        {
+          engine: 'Rego',
+          source: { version: 'v1', rego: forYamlBlock(rego), ...(libBlocks.length > 0 ? { libs: libBlocks } : {}) },
+        },
+        ...cel,
+      ],
+    },
+  ];
 }
 
 /** Tabs keep YAML from using a literal block; Rego does not care which white space indents it. */
@@ -330,6 +333,8 @@ export interface BundleMember {
   folder: string;
   /** The member's package under data.lib.podsecurity, and the prefix of its CEL variables. */
   alias: string;
+  /** Its parameter schema (template.src.yaml), the schema of its entry in the template's parameters. */
+  schema: Record<string, unknown>;
 }
 
 /** The checks the pod-security template runs, found by their constraint kinds, in folder order. */
@@ -340,7 +345,12 @@ export function podSecurityMembers(templatesDir: string): BundleMember[] {
     const skeleton = load(readFileSync(join(templatesDir, folder, 'template.src.yaml'), 'utf8')) as Skeleton;
     const kind = skeleton.spec.crd.spec.names.kind;
     if (!wanted.delete(kind)) continue;
-    members.push({ kind, folder, alias: folder.replace(/-(\w)/g, (_, ch: string) => ch.toUpperCase()) });
+    members.push({
+      kind,
+      folder,
+      alias: folder.replace(/-(\w)/g, (_, ch: string) => ch.toUpperCase()),
+      schema: skeleton.spec.crd.spec.validation?.openAPIV3Schema ?? { type: 'object' },
+    });
   }
   if (wanted.size > 0) throw new Error(`no check folder defines the pod security control kind(s) ${[...wanted]}`);
   return members;
@@ -351,7 +361,7 @@ export function podSecurityMembers(templatesDir: string): BundleMember[] {
  * takes libraries only there) and every read of the parameters narrowed to the member's own entry. Any other use of
  * `input` than the review or the parameters is refused: the member could otherwise read what is not its own.
  */
-export function memberRego(rego: string, member: BundleMember, where: string): string {
+export function memberRego(rego: string, member: Pick<BundleMember, 'kind' | 'alias'>, where: string): string {
   const own = `input.parameters.${member.kind}`;
   const moved = rego
     .replace(/^package\s+gatewright\.\w+\s*$/m, `package lib.podsecurity.${member.alias}`)
@@ -385,8 +395,7 @@ export function renderPodSecurityTemplate(templatesDir: string, libSources: Read
     if (callsExternalData(rego)) throw new Error(`${where}: a pod security control cannot call external data`);
     for (const lib of resolveLibs(rego, libSources, where)) libs.add(lib);
     memberModules.push(memberRego(rego, m, where));
-    const own = load(readFileSync(join(templatesDir, m.folder, 'template.src.yaml'), 'utf8')) as Skeleton;
-    parameters[m.kind] = own.spec.crd.spec.validation?.openAPIV3Schema ?? { type: 'object' };
+    parameters[m.kind] = m.schema;
   }
   const main =
     '# Generated: runs each member control of the Pod Security Standards when the constraint names it (see\n' +
@@ -407,22 +416,7 @@ export function renderPodSecurityTemplate(templatesDir: string, libSources: Read
     spec: {
       ...spec,
       crd: { spec: { ...spec.crd.spec, validation: { openAPIV3Schema: { ...schema, properties: parameters } } } },
-      targets: [
-        {
-          target: 'admission.k8s.gatekeeper.sh',
-          code: [
-            {
-              engine: 'Rego',
-              source: {
-                version: 'v1',
-                rego: forYamlBlock(main),
-                libs: [...libs, ...memberModules].map(forYamlBlock),
-              },
-            },
-            ...podSecurityCel(templatesDir, members),
-          ],
-        },
-      ],
+      targets: admissionTargets(main, [...libs, ...memberModules], podSecurityCel(templatesDir, members)),
     },
   };
   return GENERATED_HEADER + dump(template, { lineWidth: -1, noRefs: true });
