@@ -11,17 +11,46 @@ import { tmpdir } from 'node:os';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(repo);
 const bin = (name) => join(repo, 'hack', '.bin', name);
+/** A failure message's first lines, colour codes, code frames and stack frames left out. */
+const firstLines = (message, n) =>
+  message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^\s+at /.test(l) && !/^\s*>?\s*\d+ \|/.test(l) && !/^\s+\|/.test(l))
+    .slice(0, n)
+    .map((l) => `    ${l.trim()}`);
+
 const jestJson = (project, { paths = [], env } = {}) => {
   const dir = mkdtempSync(join(tmpdir(), 'gatewright-jest-'));
   const file = join(dir, 'result.json');
+  // Tests append what a failure needs to be understood (cluster state, logs) here; it is printed beside the summary.
+  const notes = join(dir, 'failure-notes.txt');
   return {
     // Paths before --selectProjects: it takes every argument after it as a project name.
     command: ['node', '--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...(paths.length > 0 ? ['--runTestsByPath', ...paths] : []), '--selectProjects', project, '--runInBand', '--json', `--outputFile=${file}`],
-    ...(env ? { env } : {}),
+    env: { ...env, GATEWRIGHT_FAILURE_NOTES: notes },
     count: () => {
       try {
         const r = JSON.parse(readFileSync(file, 'utf8'));
-        return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites };
+        // Each failed test by name with the first lines of its message, then the tests' own notes: CI keeps only the
+        // end of the output, and jest's report of a long suite is mostly elsewhere.
+        const digest = [];
+        for (const suite of r.testResults ?? []) {
+          if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
+            digest.push(`  ${suite.name.replace(`${repo}/`, '')}: did not run`, ...firstLines(suite.message ?? '', 4));
+          }
+          for (const t of suite.assertionResults ?? []) {
+            if (t.status !== 'failed') continue;
+            digest.push(`  ${suite.name.replace(`${repo}/`, '')} › ${t.fullName}`, ...firstLines(t.failureMessages.join('\n'), 3));
+          }
+        }
+        try {
+          const text = readFileSync(notes, 'utf8').trim().split('\n');
+          digest.push('  notes the tests left:', ...text.slice(0, 70).map((l) => `    ${l.slice(0, 240)}`));
+        } catch {
+          // no notes
+        }
+        return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, digest };
       } catch {
         // No result file: jest stopped before running any test (a failed global set-up). One failure, not a crash.
         return { passed: 0, failed: 1 };
@@ -155,13 +184,17 @@ for (const name of chosen) {
     if (!step.quiet) process.stdout.write(out.length > 20000 ? `${out.slice(0, 4000)}\n… (${out.length - 8000} characters left out) …\n${out.slice(-4000)}` : out);
     const counted = step.count(out, r.status ?? 1);
     rows.push({ name, seconds: (Date.now() - started) / 1000, ...counted });
-    if (counted.failed > 0) failures.push({ name, out });
+    if (counted.failed > 0) failures.push({ name, out, digest: counted.digest });
   }
 }
 
 // CI shows only the end of the output: each failed step's last message lines (stack frames left out) are repeated
 // here, next to the summary, so the reason a suite failed is in what CI keeps.
-for (const { name, out } of failures) {
+for (const { name, out, digest } of failures) {
+  if (digest && digest.length > 0) {
+    console.log(`\n--- ${name} failed:\n${digest.join('\n')}`);
+    continue;
+  }
   const lines = out.split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
   console.log(`\n--- ${name} failed; its last lines:\n${lines.slice(-25).join('\n')}`);
 }

@@ -87,6 +87,7 @@ gatewright() {
 uninstall() {
   # Policies first, while the operator runs: it prunes what it applied. Then the operator and its CRDs.
   kubectl delete securitypolicies,operationpolicies --all --wait=true --timeout=60s >/dev/null 2>&1 || true
+  kubectl wait --for=delete constrainttemplates -l app.kubernetes.io/managed-by=gatewright --timeout=120s >/dev/null 2>&1 || true
   certs
   kubectl delete -k "$kustomization" --ignore-not-found --wait=true --timeout=120s >/dev/null || true
   gatekeeper_manifest | kubectl delete --ignore-not-found --wait=false -f - >/dev/null 2>&1 || true

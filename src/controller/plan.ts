@@ -75,8 +75,13 @@ export interface Plan {
   applyFirst: K8sObject[];
   /** Constraints to apply (missing or drifted); the controller applies one only once its template is ingested. */
   applyConstraints: K8sObject[];
-  /** Owned objects no longer desired: constraints first, then templates. */
+  /** Owned objects no longer desired: constraints first, then templates whose kind has no constraint left. */
   prune: ObservedObject[];
+  /**
+   * Templates no longer desired whose kind still has constraints in the cluster: pruned in a later pass, once those
+   * are gone (see TEMPLATE_PRUNE_GRACE_MS).
+   */
+  pruneLater: ObservedObject[];
   /** Desired objects whose name a foreign object holds: reported, never overwritten. */
   conflicts: Conflict[];
   /** Owners whose objects are kept as they are, because their new spec is invalid. */
@@ -131,7 +136,7 @@ export const templateKind = (t: K8sObject): string =>
  */
 export function planChanges(desired: CompileResult, observed: ObservedObject[]): Plan {
   const frozen = new Set(desired.invalid.keys());
-  const plan: Plan = { applyFirst: [], applyConstraints: [], prune: [], conflicts: [], frozen };
+  const plan: Plan = { applyFirst: [], applyConstraints: [], prune: [], pruneLater: [], conflicts: [], frozen };
   const settingsUnknown = frozen.has(MODULE_CONFIG_KEY);
 
   const byId = new Map(observed.map((o) => [objectId(o), o]));
@@ -166,7 +171,11 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
       // A template stays while a kept constraint of an invalid policy still needs it.
       !(isTemplate(o) && keptKinds.has(templateKind(o))),
   );
-  plan.prune = [...stale.filter(isConstraint), ...stale.filter((o) => !isConstraint(o))];
+  // A template goes only after every constraint of its kind (Gatekeeper deletes the kind's CRD with it).
+  const kindsWithConstraints = new Set(observed.filter(isConstraint).map((c) => c.kind));
+  const waits = (o: ObservedObject) => isTemplate(o) && kindsWithConstraints.has(templateKind(o));
+  plan.prune = [...stale.filter(isConstraint), ...stale.filter((o) => !isConstraint(o) && !waits(o))];
+  plan.pruneLater = stale.filter(waits);
   return plan;
 }
 
@@ -201,7 +210,22 @@ export interface Decision extends Plan {
   held: string[];
   /** Look again after this long (waiting for Gatekeeper), or undefined when converged (watches wake us anyway). */
   requeueAfterMs?: number;
+  /**
+   * Since when each stale template's kind has had no constraint (ms), for the next pass's DecideOptions: a template
+   * is pruned TEMPLATE_PRUNE_GRACE_MS after that.
+   */
+  constraintFreeSince: Map<string, number>;
 }
+
+/**
+ * How long a template no longer desired stays after the last constraint of its kind is gone. Gatekeeper v3.23.1's
+ * audit Pod can deadlock for good when a constraint kind's CRD disappears while it still handles that kind's
+ * constraint statuses: its constraint status controller waits, holding the watch registrar's read lock, for an
+ * informer that can never sync (pkg/watch/registrar.go IfWatching, constraintstatus_controller.go), and the
+ * template controller then blocks in RemoveWatch, so no template is ingested again until the Pod restarts. Those
+ * statuses are gone within a second or two of their constraints; the grace keeps the CRD until then.
+ */
+export const TEMPLATE_PRUNE_GRACE_MS = 10_000;
 
 /** Waiting for Gatekeeper to ingest or enforce: look again soon. */
 export const REQUEUE_WAITING_MS = 2000;
@@ -219,6 +243,10 @@ export interface DecideOptions {
   constraintBudget?: number;
   /** Owners not to hold back any longer: their ingested constraints are applied even if others still wait. */
   release?: ReadonlySet<string>;
+  /** The clock, for the template prune grace. Default Date.now(). */
+  nowMs?: number;
+  /** The last decision's constraintFreeSince. */
+  constraintFreeSince?: ReadonlyMap<string, number>;
 }
 
 /** The whole decision of a pass, from the desired set and what the caches hold: pure. */
@@ -230,7 +258,14 @@ export function decide(
 ): Decision {
   const plan = gatekeeper.installed
     ? planChanges(desired, observed)
-    : { applyFirst: [], applyConstraints: [], prune: [], conflicts: [], frozen: new Set(desired.invalid.keys()) };
+    : {
+        applyFirst: [],
+        applyConstraints: [],
+        prune: [],
+        pruneLater: [],
+        conflicts: [],
+        frozen: new Set(desired.invalid.keys()),
+      };
   const constraintsByOwner = new Map<string, K8sObject[]>();
   const blocked: K8sObject[] = [];
   for (const c of plan.applyConstraints) {
@@ -273,14 +308,39 @@ export function decide(
       deferred = true;
     } else taken += list.length;
   }
+  // Stale templates whose kind has no constraint left go once it has had none for the grace period.
+  const nowMs = opts.nowMs ?? Date.now();
+  const constraintFreeSince = new Map<string, number>();
+  let pruneDueMs: number | undefined;
+  const prune = plan.prune.filter((o) => {
+    if (!isTemplate(o)) return true;
+    const kind = templateKind(o);
+    const since = opts.constraintFreeSince?.get(kind) ?? nowMs;
+    const left = since + TEMPLATE_PRUNE_GRACE_MS - nowMs;
+    if (left <= 0) return true;
+    constraintFreeSince.set(kind, since);
+    pruneDueMs = Math.min(pruneDueMs ?? Infinity, left);
+    return false;
+  });
+  if (plan.pruneLater.length > 0) pruneDueMs = Math.min(pruneDueMs ?? Infinity, REQUEUE_WAITING_MS);
   const waiting = !gatekeeper.installed || blocked.length > 0 || gatekeeper.notEnforced;
   const stuck = !gatekeeper.installed || gatekeeper.templateErrors;
-  const requeueAfterMs = deferred
+  const waitingAfterMs = deferred
     ? REQUEUE_NOW_MS
     : waiting
       ? stuck
         ? REQUEUE_STUCK_MS
         : REQUEUE_WAITING_MS
       : undefined;
-  return { ...plan, constraintsByOwner, blocked, held, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  const requeueAfterMs =
+    pruneDueMs === undefined ? waitingAfterMs : Math.min(waitingAfterMs ?? Infinity, Math.max(1, pruneDueMs));
+  return {
+    ...plan,
+    prune,
+    constraintsByOwner,
+    blocked,
+    held,
+    constraintFreeSince,
+    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+  };
 }

@@ -231,6 +231,9 @@ export class Reconciler {
     return this.kindsInUse;
   }
 
+  /** See Decision.constraintFreeSince. */
+  private constraintFreeSince: ReadonlyMap<string, number> = new Map();
+
   /** How long the last pass spent in each step, in ms (logged with the pass: where a slow pass spends its time). */
   lastTimings: { gatherMs: number; decideMs: number; actMs: number } = { gatherMs: 0, decideMs: 0, actMs: 0 };
 
@@ -243,7 +246,10 @@ export class Reconciler {
     const decision = decide(gathered.desired, gathered.observed, this.readiness(gathered), {
       constraintBudget: this.opts.constraintBudget ?? 200,
       release,
+      nowMs,
+      constraintFreeSince: this.constraintFreeSince,
     });
+    this.constraintFreeSince = decision.constraintFreeSince;
     const held = new Set(decision.held);
     for (const owner of this.heldSince.keys()) if (!held.has(owner)) this.heldSince.delete(owner);
     for (const owner of held) if (!this.heldSince.has(owner)) this.heldSince.set(owner, nowMs);

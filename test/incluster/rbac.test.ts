@@ -109,6 +109,24 @@ async function cleanUp(run: string): Promise<void> {
   // replica runs meanwhile: the Deployment is scaled to zero).
   kubectl(['-n', NS, 'delete', 'lease', 'gatewright', '--ignore-not-found']);
   kubectl(['delete', 'namespace', `rbac-${run}-a`, `rbac-${run}-b`, '--ignore-not-found', '--wait=false']);
+  // Constraints before their templates, as the operator prunes: Gatekeeper's audit Pod can deadlock when a
+  // constraint kind's CRD goes while it still handles that kind's constraint statuses (see TEMPLATE_PRUNE_GRACE_MS
+  // in src/controller/plan.ts). Those statuses go with the constraints.
+  kubectl([
+    'delete',
+    'constraints',
+    '-l',
+    'app.kubernetes.io/managed-by=gatewright',
+    '--ignore-not-found',
+    '--wait=false',
+  ]);
+  await eventually(
+    "the constraints and Gatekeeper's statuses of them to go",
+    () =>
+      managed('constraints').length === 0 &&
+      (getJson(['-n', 'gatekeeper-system', 'get', 'constraintpodstatuses']).items as Obj[]).length === 0,
+    120000,
+  );
   kubectl([
     'delete',
     'constrainttemplates,syncsets',

@@ -2,7 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { compile } from '../../../src/compiler/compile.js';
 import type { K8sObject } from '../../../src/compiler/model.js';
 import { fieldOwners } from '../../../src/controller/cache.js';
-import { containsAll, foreignFieldsPatch, planChanges, type ObservedObject } from '../../../src/controller/plan.js';
+import {
+  TEMPLATE_PRUNE_GRACE_MS,
+  containsAll,
+  decide,
+  foreignFieldsPatch,
+  planChanges,
+  type ObservedObject,
+} from '../../../src/controller/plan.js';
 import {
   buildPolicyStatus,
   constraintEnforced,
@@ -52,13 +59,53 @@ describe('plan', () => {
     expect(repos(planChanges(desired, observed).applyConstraints)).toEqual(['repos']);
   });
 
-  it('a deleted policy: its constraints are pruned, then templates no constraint uses', () => {
+  it('a deleted policy: its constraints are pruned; their template only once none of its kind is left', () => {
     const before = observe(desiredOf([good]).objects);
     const plan = planChanges(desiredOf([]), before);
     expect(repos(plan.prune)).toEqual(['repos']);
-    const pruned = plan.prune.map((o) => o.kind);
-    expect(pruned.indexOf('D8AllowedRepos')).toBeLessThan(pruned.indexOf('ConstraintTemplate'));
-    expect(plan.prune.some((o) => o.kind === 'ConstraintTemplate' && o.metadata.name === 'd8allowedrepos')).toBe(true);
+    const isReposTemplate = (o: K8sObject) => o.kind === 'ConstraintTemplate' && o.metadata.name === 'd8allowedrepos';
+    expect(plan.prune.some(isReposTemplate)).toBe(false);
+    expect(plan.pruneLater.filter(isReposTemplate)).toHaveLength(1);
+    // The next pass: the constraint is gone.
+    const after = planChanges(
+      desiredOf([]),
+      before.filter((o) => o.kind !== 'D8AllowedRepos'),
+    );
+    expect(after.prune.some(isReposTemplate)).toBe(true);
+    expect(after.pruneLater).toEqual([]);
+  });
+
+  it('a template whose kind has no constraint left is pruned after the grace, counted from the first such pass', () => {
+    const before = observe(desiredOf([good]).objects).filter((o) => o.kind !== 'D8AllowedRepos');
+    const gatekeeper = {
+      installed: true,
+      servedKinds: new Set<string>(),
+      ingestedKinds: new Set<string>(),
+      templateErrors: false,
+      notEnforced: false,
+    };
+    const isReposTemplate = (o: K8sObject) => o.kind === 'ConstraintTemplate' && o.metadata.name === 'd8allowedrepos';
+    const first = decide(desiredOf([]), before, gatekeeper, { nowMs: 1_000 });
+    expect(first.prune.some(isReposTemplate)).toBe(false);
+    expect(first.constraintFreeSince.get('D8AllowedRepos')).toBe(1_000);
+    expect(first.requeueAfterMs).toBe(TEMPLATE_PRUNE_GRACE_MS);
+    const early = decide(desiredOf([]), before, gatekeeper, {
+      nowMs: 1_000 + TEMPLATE_PRUNE_GRACE_MS - 1,
+      constraintFreeSince: first.constraintFreeSince,
+    });
+    expect([early.prune.some(isReposTemplate), early.requeueAfterMs]).toEqual([false, 1]);
+    const due = decide(desiredOf([]), before, gatekeeper, {
+      nowMs: 1_000 + TEMPLATE_PRUNE_GRACE_MS,
+      constraintFreeSince: early.constraintFreeSince,
+    });
+    expect(due.prune.some(isReposTemplate)).toBe(true);
+    expect(due.constraintFreeSince.size).toBe(0);
+    // Wanted again within the grace: it stays, and nothing is remembered.
+    const back = decide(desiredOf([good]), before, gatekeeper, {
+      nowMs: 1_000 + TEMPLATE_PRUNE_GRACE_MS,
+      constraintFreeSince: first.constraintFreeSince,
+    });
+    expect([back.prune.some(isReposTemplate), back.constraintFreeSince.size]).toEqual([false, 0]);
   });
 
   it('fail safe: an invalid edit freezes the policy’s constraints and the templates they need', () => {
