@@ -112,6 +112,17 @@ function auditCounts(logPath: string, from: number, to: number): Map<string, num
   return counts;
 }
 
+/** The busiest "verb by user (agent)" entries of an audit window, one line. */
+function topClients(counts: Map<string, number>, n = 12): string {
+  return (
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ') || 'none'
+  );
+}
+
 const log = (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -448,6 +459,9 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     console.log(`  CPU used from the apply until every policy was Ready: ${cpuDuring}`);
     printCounts('API requests during convergence (all clients, incl. Gatekeeper and kubectl)', during, policies.length);
     console.log(
+      `    during convergence by verb and client (audit log): ${topClients(auditCounts(audit.logPath, t0, t0 + allReady))}`,
+    );
+    console.log(
       `  operator RSS: ${rssIdleEmpty.toFixed(0)} MB before, ${rssConverged.toFixed(0)} MB after convergence, ${rssAfterIdle.toFixed(0)} MB after the idle period`,
     );
     console.log(`  operator memory after convergence: ${heapConverged}; after the idle period: ${await heapFigures()}`);
@@ -485,7 +499,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
 async function baselineRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
   log('baseline: starting a fresh control plane');
   // The same audit log as the operator's run, so that both API servers carry the same load.
-  const plane = await harness.startControlPlane({ apiServerArgs: [...auditArgs().args, ...watchCacheArgs] });
+  const audit = auditArgs();
+  const plane = await harness.startControlPlane({ apiServerArgs: [...audit.args, ...watchCacheArgs] });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);
@@ -618,6 +633,10 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
     );
     console.log(`  templates ingested: ${seconds(templatesAt)}; all applied: ${seconds(appliedAt)}`);
     console.log(`  CPU used from the first apply until every constraint was enforced: ${cpuDuring}`);
+    await sleep(1000);
+    console.log(
+      `  requests until then by verb and client (audit log): ${topClients(auditCounts(audit.logPath, t0, t0 + allEnforced))}`,
+    );
     console.log(
       `  every constraint enforced (status.byPod): ${byPodAt.size === constraints.length ? seconds(allEnforced) : `NOT within ${seconds(TIMEOUT_MS)} (${byPodAt.size}/${constraints.length})`}`,
     );
