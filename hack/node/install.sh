@@ -87,7 +87,11 @@ gatewright() {
 uninstall() {
   # Policies first, while the operator runs: it prunes what it applied. Then the operator and its CRDs.
   kubectl delete securitypolicies,operationpolicies --all --wait=true --timeout=60s >/dev/null 2>&1 || true
-  kubectl wait --for=delete constrainttemplates -l app.kubernetes.io/managed-by=gatewright --timeout=120s >/dev/null 2>&1 || true
+  # The operator prunes each template 10 s after the last constraint of its kind.
+  for _ in $(seq 60); do
+    kubectl get constrainttemplates -l app.kubernetes.io/managed-by=gatewright -o name 2>/dev/null | grep -q . || break
+    sleep 2
+  done
   certs
   kubectl delete -k "$kustomization" --ignore-not-found --wait=true --timeout=120s >/dev/null || true
   gatekeeper_manifest | kubectl delete --ignore-not-found --wait=false -f - >/dev/null 2>&1 || true
