@@ -109,18 +109,35 @@ async function cleanUp(run: string): Promise<void> {
   // replica runs meanwhile: the Deployment is scaled to zero).
   kubectl(['-n', NS, 'delete', 'lease', 'gatewright', '--ignore-not-found']);
   kubectl(['delete', 'namespace', `rbac-${run}-a`, `rbac-${run}-b`, '--ignore-not-found', '--wait=false']);
-  // Constraints before their templates, as the operator prunes: Gatekeeper's audit Pod can deadlock when a
-  // constraint kind's CRD goes while it still handles that kind's constraint statuses (see TEMPLATE_PRUNE_GRACE_MS
-  // in src/controller/plan.ts). Those statuses go with the constraints.
+  // The admission policies first: gatewright-protect-managed refuses the admin's deletes of managed objects.
   kubectl([
     'delete',
-    'constraints',
+    'validatingadmissionpolicies,validatingadmissionpolicybindings',
     '-l',
     'app.kubernetes.io/managed-by=gatewright',
     '--ignore-not-found',
-    '--wait=false',
   ]);
-  await eventually('the managed constraints to go', () => managedConstraints() === 0, 120000);
+  // Constraints before their templates, as the operator prunes: Gatekeeper's audit Pod can deadlock when a
+  // constraint kind's CRD goes while it still handles that kind's constraint statuses (see TEMPLATE_PRUNE_GRACE_MS
+  // in src/controller/plan.ts). Those statuses go with the constraints.
+  // Retried: the API server drops the protection a moment after its policy is deleted.
+  await eventually(
+    'the managed constraints to go',
+    () => {
+      const r = kubectl([
+        'delete',
+        'constraints',
+        '-l',
+        'app.kubernetes.io/managed-by=gatewright',
+        '--ignore-not-found',
+        '--wait=false',
+      ]);
+      if (r.code !== 0 && !/doesn't have a resource type/.test(r.stderr)) throw new Error(r.stderr.trim());
+      return managedConstraints() === 0;
+    },
+    120000,
+    1000,
+  );
   // Best effort: Gatekeeper deletes its statuses of a constraint a moment after the constraint.
   await eventually(
     "Gatekeeper's constraint statuses to go",
@@ -134,13 +151,6 @@ async function cleanUp(run: string): Promise<void> {
     'app.kubernetes.io/managed-by=gatewright',
     '--ignore-not-found',
     '--wait=false',
-  ]);
-  kubectl([
-    'delete',
-    'validatingadmissionpolicies,validatingadmissionpolicybindings',
-    '-l',
-    'app.kubernetes.io/managed-by=gatewright',
-    '--ignore-not-found',
   ]);
   await eventually('managed templates to go', () => managed('constrainttemplates').length === 0, 120000);
 }
