@@ -4,7 +4,25 @@
 // inactivity abort, and Lease times with real microseconds rather than a Date padded with zeros.
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { KubeConnection } from './kube-config.js';
+
+/**
+ * Sent with every request, as client-go sends `binary/version (os/arch) …`: the API server's audit log and its
+ * request metrics then name gatewright rather than an anonymous client.
+ */
+export const USER_AGENT = `gatewright/${packageVersion()} (${process.platform}/${process.arch}) node/${process.versions.node}`;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** A `metav1.Status`, as the API server answers errors. */
 export interface KubeStatus {
@@ -200,7 +218,11 @@ export class KubeHttp {
     const opts: RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-    return send(url, { ...opts, method, headers: { ...(opts.headers as Record<string, string>), ...headers } });
+    return send(url, {
+      ...opts,
+      method,
+      headers: { 'User-Agent': USER_AGENT, ...(opts.headers as Record<string, string>), ...headers },
+    });
   }
 }
 

@@ -21,6 +21,7 @@ import {
 interface Seen {
   authorization: string | undefined;
   clientCert: string | undefined;
+  userAgent?: string | undefined;
 }
 
 let dir: string;
@@ -47,6 +48,7 @@ beforeAll(async () => {
       const seen: Seen = {
         authorization: req.headers.authorization,
         clientCert: peer?.subject?.CN as string | undefined,
+        ...(req.url === '/user-agent' ? { userAgent: req.headers['user-agent'] } : {}),
       };
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(seen));
@@ -95,6 +97,20 @@ function config(
 const server127 = () => `https://127.0.0.1:${port}`;
 const load = (env: NodeJS.ProcessEnv, serviceAccountDir = join(dir, 'no-sa')) =>
   loadKubeConnection({ env, serviceAccountDir });
+
+test('every request names gatewright, its version and the platform, as client-go does', async () => {
+  const file = kubeconfig(
+    config({ server: server127(), 'certificate-authority-data': b64(pki.ca.cert) }, { token: 't' }),
+  );
+  const { connection } = await load({ KUBECONFIG: file });
+  const seen = await new KubeHttp(connection).call<Seen>('GET', '/user-agent');
+  const version = (
+    JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  expect(seen.userAgent).toBe(
+    `gatewright/${version} (${process.platform}/${process.arch}) node/${process.versions.node}`,
+  );
+});
 
 describe('kubeconfig files', () => {
   test('CA and client certificate as data: the server sees the client certificate, the client trusts the server', async () => {
