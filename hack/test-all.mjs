@@ -36,12 +36,13 @@ const jestJson = (project, { paths = [], env } = {}) => {
         // end of the output, and jest's report of a long suite is mostly elsewhere.
         const digest = [];
         for (const suite of r.testResults ?? []) {
+          const path = suite.name.replace(`${repo}/`, '');
           if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
-            digest.push(`  ${suite.name.replace(`${repo}/`, '')}: did not run`, ...firstLines(suite.message ?? '', 4));
+            digest.push(`  ${path}: did not run`, ...firstLines(suite.message ?? '', 4));
           }
           for (const t of suite.assertionResults ?? []) {
             if (t.status !== 'failed') continue;
-            digest.push(`  ${suite.name.replace(`${repo}/`, '')} › ${t.fullName}`, ...firstLines(t.failureMessages.join('\n'), 3));
+            digest.push(`  ${path} › ${t.fullName}`, ...firstLines(t.failureMessages.join('\n'), 3));
           }
         }
         try {

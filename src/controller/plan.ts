@@ -135,8 +135,8 @@ export const templateKind = (t: K8sObject): string =>
  * every constraint depends on settings whose intent is unknown.
  */
 export function planChanges(desired: CompileResult, observed: ObservedObject[]): Plan {
-  const frozen = new Set(desired.invalid.keys());
-  const plan: Plan = { applyFirst: [], applyConstraints: [], prune: [], pruneLater: [], conflicts: [], frozen };
+  const plan = emptyPlan(desired);
+  const frozen = plan.frozen;
   const settingsUnknown = frozen.has(MODULE_CONFIG_KEY);
 
   const byId = new Map(observed.map((o) => [objectId(o), o]));
@@ -177,6 +177,12 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
   plan.prune = [...stale.filter(isConstraint), ...stale.filter((o) => !isConstraint(o) && !waits(o))];
   plan.pruneLater = stale.filter(waits);
   return plan;
+}
+
+/** Nothing to do; the invalid owners frozen. */
+function emptyPlan(desired: CompileResult): Plan {
+  const frozen = new Set(desired.invalid.keys());
+  return { applyFirst: [], applyConstraints: [], prune: [], pruneLater: [], conflicts: [], frozen };
 }
 
 /** What Gatekeeper's side looks like to a decision: which constraint kinds are served and which templates ingested. */
@@ -256,16 +262,7 @@ export function decide(
   gatekeeper: GatekeeperReadiness,
   opts: DecideOptions = {},
 ): Decision {
-  const plan = gatekeeper.installed
-    ? planChanges(desired, observed)
-    : {
-        applyFirst: [],
-        applyConstraints: [],
-        prune: [],
-        pruneLater: [],
-        conflicts: [],
-        frozen: new Set(desired.invalid.keys()),
-      };
+  const plan = gatekeeper.installed ? planChanges(desired, observed) : emptyPlan(desired);
   const constraintsByOwner = new Map<string, K8sObject[]>();
   const blocked: K8sObject[] = [];
   for (const c of plan.applyConstraints) {
@@ -332,8 +329,7 @@ export function decide(
         ? REQUEUE_STUCK_MS
         : REQUEUE_WAITING_MS
       : undefined;
-  const requeueAfterMs =
-    pruneDueMs === undefined ? waitingAfterMs : Math.min(waitingAfterMs ?? Infinity, Math.max(1, pruneDueMs));
+  const requeueAfterMs = pruneDueMs === undefined ? waitingAfterMs : Math.min(waitingAfterMs ?? Infinity, pruneDueMs);
   return {
     ...plan,
     prune,

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import {
+  clusterSnapshot,
   condition,
   eventually,
   getJson,
@@ -107,7 +108,10 @@ describe('installed from the manifests, on the node', () => {
   });
 });
 
-/** What a failed wait needs to be understood: who leads, each policy's Ready, and each replica's last log lines. */
+/**
+ * What a failed wait needs to be understood: each policy's Ready, each replica's last log lines, and the cluster
+ * snapshot (Gatekeeper's Pods, templates and logs, the Lease holder).
+ */
 function diagnostics(): string {
   const policies = examples.map((e) => {
     const ready = condition(getJson(['get', e.kind.toLowerCase(), e.metadata.name]), 'Ready');
@@ -116,15 +120,7 @@ function diagnostics(): string {
   const logs = operatorPods().map(
     (p) => `--- ${p.metadata.name}\n${kubectl(['-n', NS, 'logs', p.metadata.name, '--tail=30']).stdout.slice(-6000)}`,
   );
-  // The examples' checks are enforced by Gatekeeper: its Pods and its own last words matter as much.
-  const gatekeeper = [
-    kubectl(['-n', 'gatekeeper-system', 'get', 'pods', '-o', 'wide']).stdout,
-    kubectl(['-n', 'gatekeeper-system', 'logs', 'deployment/gatekeeper-controller-manager', '--tail=15']).stdout.slice(
-      -4000,
-    ),
-    kubectl(['get', 'constrainttemplates']).stdout.slice(0, 3000),
-  ];
-  return [`Lease holder: ${leaseHolder()}`, ...policies, ...logs, ...gatekeeper].join('\n');
+  return [...policies, ...logs, clusterSnapshot()].join('\n');
 }
 
 describe('the DVP documentation examples', () => {

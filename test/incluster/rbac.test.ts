@@ -143,6 +143,8 @@ async function cleanUp(run: string): Promise<void> {
     "Gatekeeper's constraint statuses to go",
     () => (getJson(['-n', 'gatekeeper-system', 'get', 'constraintpodstatuses']).items as Obj[]).length === 0,
     20000,
+    500,
+    false,
   ).catch(() => undefined);
   kubectl([
     'delete',

@@ -54,12 +54,16 @@ export function condition(obj: Obj | undefined, type: string): Obj | undefined {
 /** Thrown by a probe to stop waiting at once (the awaited thing cannot happen any more). */
 export class StopWaiting extends Error {}
 
-/** Polls `probe` until it returns something other than undefined/false; the last error or value says why not. */
+/**
+ * Polls `probe` until it returns something other than undefined/false; the last error or value says why not. A
+ * timeout is noted with a cluster snapshot (noteFailure) unless `noteTimeout` is false (a best-effort wait).
+ */
 export async function eventually<T>(
   what: string,
   probe: () => T | undefined | false,
   timeoutMs = 60000,
   intervalMs = 500,
+  noteTimeout = true,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
@@ -74,7 +78,7 @@ export async function eventually<T>(
     }
     if (Date.now() > until) {
       const message = `timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`;
-      noteFailure(message, clusterSnapshot());
+      if (noteTimeout) noteFailure(message, clusterSnapshot());
       throw new Error(message);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -170,6 +174,15 @@ export function clusterSnapshot(): string {
     const r = kubectl(args);
     return `$ kubectl ${args.join(' ')}\n${(r.stdout + r.stderr).trim().split('\n').slice(-lines).join('\n')}`;
   };
+  const holder = kubectl([
+    'get',
+    'lease',
+    '-n',
+    'gatewright-system',
+    'gatewright',
+    '-o',
+    'jsonpath={.spec.holderIdentity}',
+  ]).stdout.trim();
   return [
     out(['get', 'pods', '-A', '-o', 'wide', '--no-headers'], 12),
     out(
@@ -183,8 +196,12 @@ export function clusterSnapshot(): string {
       12,
     ),
     out(['get', 'securitypolicies,operationpolicies', '--no-headers'], 12),
-    out(['get', 'lease', '-n', 'gatewright-system', 'gatewright', '-o', 'jsonpath={.spec.holderIdentity}'], 1),
-    out(['-n', 'gatewright-system', 'logs', 'deployment/gatewright', '--tail=8'], 8),
+    `Lease holder: ${holder || 'none'}`,
+    // The leader's log (its identity is the Pod name and pid), else any replica's.
+    out(
+      ['-n', 'gatewright-system', 'logs', holder ? holder.replace(/-\d+$/, '') : 'deployment/gatewright', '--tail=8'],
+      8,
+    ),
     // The audit Pod runs Gatekeeper's generate operation: it makes each template's constraint CRD.
     out(['-n', 'gatekeeper-system', 'logs', 'deployment/gatekeeper-audit', '--tail=4'], 4),
     out(['-n', 'gatekeeper-system', 'logs', 'deployment/gatekeeper-controller-manager', '--tail=4'], 4),
