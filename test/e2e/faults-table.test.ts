@@ -159,6 +159,33 @@ const deniedByGatekeeper = async () => {
   return r.status === 403 && r.message.includes('validation.gatekeeper.sh');
 };
 
+interface EscalationConstraint {
+  metadata?: { uid?: string };
+  status?: { byPod?: { constraintUID?: string; enforced?: boolean }[] };
+}
+const escalationConstraint = async () =>
+  (await client.request('GET', ESCALATION)).json as EscalationConstraint | undefined;
+
+/**
+ * Deletes the constraint the probe Pod is denied by. Returns the recovery condition: the constraint made again (a new
+ * uid) and every Gatekeeper Pod reporting that new one enforced. Without it, a probe sent before Gatekeeper has
+ * handled the delete still sees the old constraint, and the row "recovers" at 0.0 s only to fail the re-check.
+ */
+async function deleteEscalation(): Promise<() => Promise<boolean>> {
+  const before = (await escalationConstraint())?.metadata?.uid;
+  expect((await client.request('DELETE', ESCALATION)).status).toBe(200);
+  return async () => {
+    const c = await escalationConstraint();
+    const uid = c?.metadata?.uid;
+    return (
+      uid !== undefined &&
+      uid !== before &&
+      (c?.status?.byPod ?? []).length > 0 &&
+      (c?.status?.byPod ?? []).every((p) => p.constraintUID === uid && p.enforced === true)
+    );
+  };
+}
+
 /** Warning Events about policies (gatewright records them in `default`, the cluster-scoped objects' namespace). */
 async function policyWarnings(): Promise<number> {
   const list = (await client.request('GET', '/api/v1/namespaces/default/events?fieldSelector=type%3DWarning')).json as {
@@ -177,15 +204,26 @@ interface Row {
 const rows: Row[] = [];
 let leader: Operator;
 
+/** What a fault's injection reports: a note for the table, and a condition of its own for having recovered. */
+type Injected = string | void | { note?: string; recovered: () => Promise<boolean> };
+
 /** Runs one row: the fault, then the time until a violating Pod is denied by Gatekeeper again. */
-async function row(fault: string, inject: () => Promise<string | void>, recovered?: () => Promise<boolean>) {
+async function row(fault: string, inject: () => Promise<Injected>, recovered?: () => Promise<boolean>) {
   const startsBefore = leader.starts;
   const exitsBefore = leader.exits.length;
-  const note = (await inject()) ?? '';
+  const injected = await inject();
+  const note = (typeof injected === 'object' ? injected.note : injected) ?? '';
+  const conditions = [recovered, typeof injected === 'object' ? injected.recovered : undefined].filter(
+    (c): c is () => Promise<boolean> => c !== undefined,
+  );
   const ended = Date.now();
   await waitFor(
     `recovery after: ${fault}`,
-    async () => ((await deniedByGatekeeper()) && (!recovered || (await recovered())) ? true : undefined),
+    async () => {
+      if (!(await deniedByGatekeeper())) return undefined;
+      for (const c of conditions) if (!(await c())) return undefined;
+      return true;
+    },
     { timeoutMs: 180_000, intervalMs: 250 },
   );
   const recoveryMs = Date.now() - ended;
@@ -309,14 +347,7 @@ tableTest(
     await waitFor('the template to be gone', async () => ((await deniedByGatekeeper()) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
   }); // prettier-ignore
 
-    await row('constraint deleted by hand', async () => {
-    const uid = async () => ((await client.request('GET', ESCALATION)).json as { metadata?: { uid?: string } } | undefined)?.metadata?.uid;
-    const before = await uid();
-    expect((await client.request('DELETE', ESCALATION)).status).toBe(200);
-    // Gone, or already made again by the operator (a new uid): a restore quicker than Gatekeeper's handling of the
-    // delete leaves no moment without the denial to wait for.
-    await waitFor('the constraint to be gone or made again', async () => ((await uid()) !== before ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
-  }); // prettier-ignore
+    await row('constraint deleted by hand', async () => ({ recovered: await deleteEscalation() }));
 
     await row('managed-by label removed, spec.match.namespaces added', async () => {
     const edit = { metadata: { labels: { 'app.kubernetes.io/managed-by': null } }, spec: { match: { namespaces: ['nowhere'] } } };
@@ -332,8 +363,7 @@ tableTest(
     const mc = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'admission-policy-engine' }, spec: { version: 1, settings: { podSecurityStandards: { defaultPolicy: 'Strict' } } } };
     const r = await client.request('PATCH', '/apis/deckhouse.io/v1alpha1/moduleconfigs/admission-policy-engine?fieldManager=gw-table&force=true', mc, 'application/apply-patch+yaml');
     expect(r.status).toBeLessThan(300);
-    expect((await client.request('DELETE', ESCALATION)).status).toBe(200);
-    return 'missing objects still created; nothing in force changed';
+    return { note: 'missing objects still created; nothing in force changed', recovered: await deleteEscalation() };
   }, async () => {
     // What kubectl shows: the ModuleConfig carries the error; a policy whose own spec is fine stays Valid and Ready,
     // its Ready message naming the settings in force.
@@ -348,16 +378,14 @@ tableTest(
     await row('a huge invalid policy (10,000 bad entries)', async () => {
     const huge = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: 'gw-table-huge' }, spec: { enforcementAction: 'Deny', policies: { allowedUnsafeSysctls: Array.from({ length: 10_000 }, (_, i) => `bad sysctl ${i} [`) }, match: { namespaceSelector: { matchNames: [BASELINE_NS] } } } };
     const r = await client.request('PATCH', '/apis/deckhouse.io/v1alpha1/securitypolicies/gw-table-huge?fieldManager=gw-table&force=true', huge, 'application/apply-patch+yaml');
-    expect((await client.request('DELETE', ESCALATION)).status).toBe(200);
-    return r.status < 300 ? 'stored; reported on its status' : `refused at the door: HTTP ${r.status}`;
+    return { note: r.status < 300 ? 'stored; reported on its status' : `refused at the door: HTTP ${r.status}`, recovered: await deleteEscalation() };
   }); // prettier-ignore
 
     await row('a catastrophic sysctl glob', async () => {
     const glob = `${'*a'.repeat(40)}!`;
     const policy = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: 'gw-table-regex' }, spec: { enforcementAction: 'Deny', policies: { allowedUnsafeSysctls: [glob], forbiddenSysctls: [glob] }, match: { namespaceSelector: { matchNames: [BASELINE_NS] } } } };
     const r = await client.request('PATCH', '/apis/deckhouse.io/v1alpha1/securitypolicies/gw-table-regex?fieldManager=gw-table&force=true', policy, 'application/apply-patch+yaml');
-    expect((await client.request('DELETE', ESCALATION)).status).toBe(200);
-    return r.status < 300 ? 'stored; matched in linear time' : `refused at the door: HTTP ${r.status}`;
+    return { note: r.status < 300 ? 'stored; matched in linear time' : `refused at the door: HTTP ${r.status}`, recovered: await deleteEscalation() };
   }); // prettier-ignore
 
     // Every row either survived or was restarted and converged (row() waited for a denied Pod after each).
