@@ -12,6 +12,7 @@ import { dump } from 'js-yaml';
 import { CompileMemo, compile } from '../compiler/compile.js';
 import { loadLibrary } from '../library/load.js';
 import { benchNamespaces, benchPolicies, namespaceObject } from './generate.js';
+import { passFigures } from './pass-bench.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const library = loadLibrary(join(root, 'templates'));
@@ -121,3 +122,7 @@ if (!only || only === 'compile') {
   compileFigures(5000, 5000, 2000, 3);
 }
 if (!only || only === 'render') renderFigures(1000, 1000, 500, 5);
+if (!only || only === 'pass') {
+  await passFigures(library, 200, 200, 40);
+  await passFigures(library, 1000, 500, 10);
+}

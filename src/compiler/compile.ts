@@ -1,7 +1,7 @@
 // The compiler: policies + module config + namespace labels + template library → the complete desired set of
 // Gatekeeper objects. A pure function: no I/O, no clock, no randomness; the same input gives the same output.
 import { hash } from 'node:crypto';
-import { canonicalJson, compareStrings } from './json-order.js';
+import { canonicalJson, compareStrings, jsonEqual } from './json-order.js';
 import { derivedName } from '../api/names.js';
 import { RESOURCES, apiVersionOf, isConstraintApiVersion, type ResourceType } from '../api/resources.js';
 import { checkObject, formatError, formatWarning, isRecord, validateObject } from '../api/validate.js';
@@ -44,7 +44,7 @@ import { planSecurityChecks, unsupportedSecurityFields, type PlannedCheck } from
 import { providerObject, type ImageSignatureProvider } from './image-signatures.js';
 
 // The controller and the CLI import these from here.
-export { canonicalJson, compareStrings };
+export { canonicalJson, compareStrings, jsonEqual };
 
 /** Constraint kind → its ConstraintTemplate. */
 export type TemplateLibrary = ReadonlyMap<string, K8sObject>;

@@ -105,3 +105,30 @@ function canonicalJsonByHand(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/**
+ * canonicalJson(a) === canonicalJson(b), without writing either: stops at the first difference, allocates nothing.
+ * For comparing a status just built with the stored one on every pass.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  // What JSON writes as null: undefined (an object value, canonicalJson's way), NaN and the infinities.
+  if (a === undefined || (typeof a === 'number' && !Number.isFinite(a))) a = null;
+  if (b === undefined || (typeof b === 'number' && !Number.isFinite(b))) b = null;
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(x, k)) continue;
+    if (!Object.hasOwn(y, k) || !jsonEqual(x[k], y[k])) return false;
+    keys++;
+  }
+  for (const k in y) if (Object.hasOwn(y, k)) keys--;
+  return keys === 0;
+}

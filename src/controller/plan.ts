@@ -92,7 +92,11 @@ export const objectId = (o: {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string };
-}): string => `${o.apiVersion.split('/')[0]}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}): string => {
+  const slash = o.apiVersion.indexOf('/');
+  const group = slash < 0 ? o.apiVersion : o.apiVersion.slice(0, slash);
+  return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+};
 
 export const isManaged = (o: K8sObject): boolean => o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
 
@@ -122,6 +126,22 @@ function inSync(desired: K8sObject, observed: ObservedObject): boolean {
   );
 }
 
+/**
+ * inSync's last answer for each desired object, with the observed object it was about. Neither is changed once made:
+ * the compiler's memo hands back the same desired objects while their policy is unchanged, and the caches the same
+ * observed object until a watch event replaces it. So a pass compares again only the pairs that changed since the
+ * last; comparing every pair was most of a pass at thousands of constraints.
+ */
+const lastInSync = new WeakMap<K8sObject, { observed: ObservedObject; inSync: boolean }>();
+
+function inSyncMemo(desired: K8sObject, observed: ObservedObject): boolean {
+  const last = lastInSync.get(desired);
+  if (last?.observed === observed) return last.inSync;
+  const answer = inSync(desired, observed);
+  lastInSync.set(desired, { observed, inSync: answer });
+  return answer;
+}
+
 const isTemplate = (o: K8sObject): boolean => o.kind === 'ConstraintTemplate';
 export const isConstraint = (o: K8sObject): boolean => isConstraintApiVersion(o.apiVersion);
 export const templateKind = (t: K8sObject): string =>
@@ -143,9 +163,9 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
   const desiredIds = new Set<string>();
   // An invalid policy with nothing in force gets the checks of its sound fields (never less than Deckhouse would
   // enforce); one with constraints in the cluster keeps those, untouched.
-  const owners = new Set(observed.filter(isManaged).map(ownerKey));
-  const fallback = [...(desired.fallback ?? [])].flatMap(([owner, objects]) => (owners.has(owner) ? [] : objects));
-  for (const d of [...desired.objects, ...fallback]) {
+  const fallbacks = [...(desired.fallback ?? [])];
+  const owners = fallbacks.length > 0 ? new Set(observed.filter(isManaged).map(ownerKey)) : new Set<string>();
+  const consider = (d: K8sObject) => {
     const id = objectId(d);
     desiredIds.add(id);
     const o = byId.get(id);
@@ -154,25 +174,31 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
         object: d,
         reason: `${d.kind} "${d.metadata.name}" exists and is not managed by gatewright`,
       });
-      continue;
+      return;
     }
-    if (o && (settingsUnknown || inSync(d, o))) continue;
+    if (o && (settingsUnknown || inSyncMemo(d, o))) return;
     (isConstraint(d) ? plan.applyConstraints : plan.applyFirst).push(d);
-  }
+  };
+  for (const d of desired.objects) consider(d);
+  for (const [owner, objects] of fallbacks) if (!owners.has(owner)) for (const d of objects) consider(d);
   if (settingsUnknown) return plan;
 
-  const kept = observed.filter((o) => isOurs(o) && !desiredIds.has(objectId(o)) && frozen.has(ownerKey(o)));
+  // Observed objects not desired: kept (their owner's spec is invalid) or stale.
+  const kept: ObservedObject[] = [];
+  const undesired: ObservedObject[] = [];
+  const kindsWithConstraints = new Set<string>();
+  for (const [id, o] of byId) {
+    const constraint = isConstraint(o);
+    if (constraint) kindsWithConstraints.add(o.kind);
+    if (desiredIds.has(id)) continue;
+    if (frozen.size > 0 && frozen.has(ownerKey(o))) {
+      if (isOurs(o)) kept.push(o);
+    } else if (isManaged(o)) undesired.push(o);
+  }
   const keptKinds = new Set(kept.filter(isConstraint).map((c) => c.kind));
-  const stale = observed.filter(
-    (o) =>
-      isManaged(o) &&
-      !desiredIds.has(objectId(o)) &&
-      !frozen.has(ownerKey(o)) &&
-      // A template stays while a kept constraint of an invalid policy still needs it.
-      !(isTemplate(o) && keptKinds.has(templateKind(o))),
-  );
+  // A template stays while a kept constraint of an invalid policy still needs it.
+  const stale = undesired.filter((o) => !(isTemplate(o) && keptKinds.has(templateKind(o))));
   // A template goes only after every constraint of its kind (Gatekeeper deletes the kind's CRD with it).
-  const kindsWithConstraints = new Set(observed.filter(isConstraint).map((c) => c.kind));
   const waits = (o: ObservedObject) => isTemplate(o) && kindsWithConstraints.has(templateKind(o));
   plan.prune = [...stale.filter(isConstraint), ...stale.filter((o) => !isConstraint(o) && !waits(o))];
   plan.pruneLater = stale.filter(waits);
@@ -286,7 +312,10 @@ export function decide(
   // An owner with nothing in force yet goes out whole, once every template it needs is ingested: Gatekeeper takes
   // constraints first come, first served, so one policy's constraints queued together are enforced together and it
   // is Ready as soon as they are, instead of after every other policy's constraints of its first ingested kinds.
-  const inForce = new Set(observed.filter((o) => isConstraint(o) && isOurs(o)).map(ownerKey));
+  const inForce =
+    constraintsByOwner.size > 0
+      ? new Set(observed.filter((o) => isConstraint(o) && isOurs(o)).map(ownerKey))
+      : new Set<string>();
   const waitingFor = new Set(blocked.filter((c) => !gatekeeper.stuckKinds?.has(c.kind)).map(ownerKey));
   const held: string[] = [];
   for (const [owner, list] of constraintsByOwner) {

@@ -7,6 +7,7 @@ import {
   compile,
   canonicalJson,
   compareStrings,
+  jsonEqual,
   MODULE_CONFIG_KEY,
   type TemplateLibrary,
 } from '../compiler/compile.js';
@@ -41,6 +42,7 @@ import {
   buildPolicyStatus,
   capList,
   constraintEnforced,
+  constraintViewKey,
   templateErrors,
   templateIngested,
   type GatekeeperView,
@@ -175,7 +177,7 @@ export class Reconciler {
    * Objects this process wrote, as the API server answered, until the caches catch up with them: a pass that starts
    * before the watch delivered our own write must not write it again. Bounded: an entry goes once the cache has it.
    */
-  private readonly written = new Map<string, ObservedObject>();
+  private readonly written = new WriteLog();
   private readonly deleted = new Set<string>();
   private writtenIndex: Map<string, ObservedObject[]> | undefined;
   /** Objects the API server rejected (4xx), by id: what was sent, the answer, when. */
@@ -264,7 +266,7 @@ export class Reconciler {
       this.opts.onBacklog({
         toApply: decision.applyConstraints.length - applying,
         notEnforced: gathered.desired.objects.filter(
-          (o) => isConstraint(o) && !constraintEnforced(view.constraints.get(`${o.kind}/${o.metadata.name}`)),
+          (o) => isConstraint(o) && !constraintEnforced(view.constraints.get(constraintViewKey(o))),
         ).length,
         notReady: outcome.notReady,
       });
@@ -331,7 +333,7 @@ export class Reconciler {
       served.add(kind);
       for (const c of items) {
         observed.push(c);
-        constraints.set(`${kind}/${c.metadata.name}`, c);
+        constraints.set(constraintViewKey(c), c);
       }
     }
     for (const r of OWNED.slice(1)) observed.push(...(read(r.apiVersion, r.kind) ?? []));
@@ -361,7 +363,7 @@ export class Reconciler {
       ingestedKinds,
       templateErrors: [...g.view.templates.values()].some((t) => isManaged(t) && templateErrors(t).length > 0),
       notEnforced: g.desired.objects.some(
-        (o) => isConstraint(o) && !constraintEnforced(g.view.constraints.get(`${o.kind}/${o.metadata.name}`)),
+        (o) => isConstraint(o) && !constraintEnforced(g.view.constraints.get(constraintViewKey(o))),
       ),
     };
   }
@@ -378,7 +380,8 @@ export class Reconciler {
     const outcome: { applied: number; pruned: number; statusWrites: number; notReady: number; progressDueMs?: number } =
       { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
     const limit = limiter(this.maxInFlight);
-    const observedById = new Map(g.observed.map((o) => [objectId(o), o]));
+    // Built at the first apply: most passes apply nothing.
+    let observedById: Map<string, ObservedObject> | undefined;
     const lateConflicts = new Map<string, string[]>();
     // Objects that failed with a server error in this pass, by id: unlike rejections, sent again on the next pass.
     const serverErrors = new Map<string, string>();
@@ -391,6 +394,7 @@ export class Reconciler {
       if (known && known.fingerprint === fingerprint && this.now().getTime() - known.at < REJECTED_RETRY_MS) return;
       try {
         // Fields another manager added stay through a server-side apply: remove them first (drift repair).
+        observedById ??= new Map(g.observed.map((o) => [objectId(o), o]));
         const observed = observedById.get(id);
         const removal = observed ? foreignFieldsPatch(object, observed) : undefined;
         if (removal) {
@@ -469,8 +473,10 @@ export class Reconciler {
     const policyKeys = new Set(byOwner.keys());
     for (const key of this.statusWrittenAt.keys()) if (!policyKeys.has(key)) this.statusWrittenAt.delete(key);
     // Forget rejections of objects no longer desired.
-    const desiredIds = new Set(g.desired.objects.map(objectId));
-    for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
+    if (this.rejected.size > 0) {
+      const desiredIds = new Set(g.desired.objects.map(objectId));
+      for (const id of this.rejected.keys()) if (!desiredIds.has(id)) this.rejected.delete(id);
+    }
     if (serverErrors.size > 0) {
       const [first] = serverErrors.values();
       throw new Error(`${serverErrors.size} object(s) failed with a server error, first ${first}`);
@@ -548,7 +554,7 @@ export class Reconciler {
         .replace(/\.\d+Z$/, 'Z'),
     });
     const ready = status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-    if (previous && canonicalJson(previous) === canonicalJson(status)) return { written: false, ready };
+    if (previous && jsonEqual(previous, status)) return { written: false, ready };
     const nowMs = this.now().getTime();
     const last = this.statusWrittenAt.get(key);
     const interval = this.opts.progressReportIntervalMs ?? PROGRESS_REPORT_INTERVAL_MS;
@@ -596,8 +602,7 @@ export class Reconciler {
     const constraints = {
       get(key: string): ObservedObject | undefined {
         const cached = view.constraints.get(key);
-        const slash = key.indexOf('/');
-        const w = written.get(`${CONSTRAINT_GROUP}/${key.slice(0, slash)}//${key.slice(slash + 1)}`);
+        const w = written.constraint(key);
         return w && (!cached || newer(w, cached)) ? w : cached;
       },
     } as ReadonlyMap<string, ObservedObject>;
@@ -751,16 +756,18 @@ export class Reconciler {
 
   /** Drops remembered writes the caches have caught up with. */
   private forgetCaughtUp(): void {
+    // One index per resource and pass: thousands of writes or deletes are checked against thousands of cached objects.
     const byResource = new Map<string, Map<string, ObservedObject>>();
-    const cachedOf = (o: ObservedObject): ObservedObject | undefined => {
-      const key = `${o.apiVersion}/${o.kind}`;
+    const cachedIndex = (resource: { apiVersion: string; kind: string }): Map<string, ObservedObject> => {
+      const key = `${resource.apiVersion}/${resource.kind}`;
       let index = byResource.get(key);
       if (!index) {
-        index = new Map((this.cache.list(o) ?? []).map((c) => [objectId(c), c]));
+        index = new Map((this.cache.list(resource) ?? []).map((c) => [objectId(c), c]));
         byResource.set(key, index);
       }
-      return index.get(objectId(o));
+      return index;
     };
+    const cachedOf = (o: ObservedObject): ObservedObject | undefined => cachedIndex(o).get(objectId(o));
     for (const [id, w] of this.written) {
       const cached = cachedOf(w);
       if (cached && !newer(w, cached)) this.written.delete(id);
@@ -781,8 +788,49 @@ export class Reconciler {
         this.deleted.delete(id);
         continue;
       }
-      if (!(this.cache.list({ apiVersion, kind }) ?? []).some((c) => objectId(c) === id)) this.deleted.delete(id);
+      if (!cachedIndex({ apiVersion, kind }).has(id)) this.deleted.delete(id);
     }
+  }
+}
+
+/**
+ * The objects this process wrote (see Reconciler.written), by id; constraints are also found by GatekeeperView's
+ * `Kind/name` key, which statuses look them up by thousands of times a pass.
+ */
+class WriteLog {
+  private readonly byId = new Map<string, ObservedObject>();
+  private readonly constraints = new Map<string, ObservedObject>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): ObservedObject | undefined {
+    return this.byId.get(id);
+  }
+
+  constraint(viewKey: string): ObservedObject | undefined {
+    return this.constraints.get(viewKey);
+  }
+
+  set(id: string, o: ObservedObject): void {
+    this.byId.set(id, o);
+    if (isConstraint(o)) this.constraints.set(constraintViewKey(o), o);
+  }
+
+  delete(id: string): void {
+    const o = this.byId.get(id);
+    if (o === undefined) return;
+    this.byId.delete(id);
+    if (isConstraint(o)) this.constraints.delete(constraintViewKey(o));
+  }
+
+  values(): IterableIterator<ObservedObject> {
+    return this.byId.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, ObservedObject]> {
+    return this.byId[Symbol.iterator]();
   }
 }
 

@@ -27,6 +27,29 @@ interface ByPod {
   errors?: { code?: string; message?: string }[];
 }
 
+/**
+ * The key GatekeeperView.constraints is looked up by (`Kind/name`), made once per object: the compiled checks and
+ * desired objects are not changed once made, and a pass looks up thousands of them (a fresh string is hashed anew on
+ * every lookup).
+ */
+const viewKeys = new WeakMap<object, string>();
+function viewKey(of: object, kind: string, name: string): string {
+  let key = viewKeys.get(of);
+  if (key === undefined) viewKeys.set(of, (key = `${kind}/${name}`));
+  return key;
+}
+export const constraintViewKey = (o: { kind: string; metadata: { name: string } }): string =>
+  viewKey(o, o.kind, o.metadata.name);
+
+/** specHash of a policy's spec, once per spec object (the caches hand back the same one until the policy changes). */
+const specHashes = new WeakMap<object, string>();
+function policySpecHash(spec: unknown): string {
+  if (typeof spec !== 'object' || spec === null) return specHash(spec);
+  let hash = specHashes.get(spec);
+  if (hash === undefined) specHashes.set(spec, (hash = specHash(spec)));
+  return hash;
+}
+
 const byPod = (o: ObservedObject | undefined): ByPod[] =>
   ((o?.status as { byPod?: ByPod[] } | undefined)?.byPod ?? []) as ByPod[];
 
@@ -132,7 +155,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
   // An invalid spec keeps the checks that were in force: they are still enforced.
   const checks: CheckStatus[] = valid
     ? result.checks.map((c) => {
-        const constraint = gatekeeper.constraints.get(`${c.kind}/${c.constraint}`);
+        const constraint = gatekeeper.constraints.get(viewKey(c, c.kind, c.constraint));
         return {
           name: c.name,
           kind: c.kind,
@@ -188,7 +211,7 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
   }
   const ready = readyReason === 'Enforced';
 
-  const checkSum = specHash(input.spec).slice(0, 16);
+  const checkSum = policySpecHash(input.spec).slice(0, 16);
   const observedBefore = previous?.deckhouse?.observed;
   const processedBefore = previous?.deckhouse?.processed;
   const observed =

@@ -2,7 +2,7 @@
 // a cluster would be re-applied after an upgrade. It is checked against the recursive writer it replaced.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson, compareStrings, orderedJson } from '../../../src/compiler/json-order.js';
+import { canonicalJson, compareStrings, jsonEqual, orderedJson } from '../../../src/compiler/json-order.js';
 import { specHash } from '../../../src/compiler/compile.js';
 
 /** The writer canonicalJson had before it was built on JSON.stringify (compile.ts, session 3). */
@@ -31,6 +31,39 @@ const awkward = fc.letrec((tie) => ({
     ),
   ),
 })).value;
+
+describe('jsonEqual', () => {
+  it('answers what comparing the canonical texts answers', () => {
+    // Pairs that are often equal: a value against itself rebuilt in another key order, or with one leaf changed.
+    const reordered = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(reordered)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reordered(x)]),
+            )
+          : v;
+    fc.assert(
+      fc.property(awkward, awkward, fc.boolean(), (v, w, same) => {
+        const other = same ? reordered(v) : w;
+        expect(jsonEqual(v, other)).toBe(canonicalJson(v) === canonicalJson(other));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('tells apart what differs only in depth, length or a missing key', () => {
+    expect(jsonEqual({ a: [1, 2] }, { a: [1, 2, 3] })).toBe(false);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual({ a: { b: { c: 'x' } } }, { a: { b: { c: 'y' } } })).toBe(false);
+    expect(jsonEqual({ a: undefined }, { a: null })).toBe(true);
+    expect(jsonEqual({ a: undefined }, {})).toBe(false);
+    expect(jsonEqual([], {})).toBe(false);
+    expect(jsonEqual({ a: Number.NaN }, { a: null })).toBe(true);
+  });
+});
 
 describe('canonicalJson', () => {
   it('writes exactly what the previous writer wrote', () => {
