@@ -5,12 +5,12 @@
 //   node dist/bench/converge-bench.js [--policies 200] [--namespaces 200] [--idle 120] [--max-in-flight 8]
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
 //                                     [--operator-node-flags '--max-semi-space-size=4'] [--policy-clients 8]
-//                                     [--operator-args '--qps 100 --burst 200']
+//                                     [--operator-args '--qps 100 --burst 200'] [--heap-snapshot DIR]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,8 @@ const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.j
 const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=4');
 /** More `gatewright run` flags for the operator (`--qps 100 --burst 200`), to compare settings in one session. */
 const OPERATOR_ARGS = stringFlag('operator-args', '');
+/** Write a V8 heap snapshot of the operator into this directory after the idle period (where its memory goes). */
+const HEAP_SNAPSHOT_DIR = stringFlag('heap-snapshot', '');
 
 interface ControlPlane {
   kubeconfigPath: string;
@@ -308,6 +310,9 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
       [
         // As the Deployment runs it (its NODE_OPTIONS): a bounded young generation.
         ...OPERATOR_NODE_FLAGS.split(' ').filter(Boolean),
+        ...(HEAP_SNAPSHOT_DIR
+          ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${resolve(HEAP_SNAPSHOT_DIR)}`]
+          : []),
         OPERATOR_CLI,
         'run',
         '--ops-port',
@@ -444,6 +449,23 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     const idleByClient = auditCounts(audit.logPath, idleFrom, idleTo);
     const rssAfterIdle = rssMb(operator.pid as number);
     await ready.stop();
+    if (HEAP_SNAPSHOT_DIR) {
+      // After every figure is taken: writing a snapshot takes seconds and memory of its own.
+      const dir = resolve(HEAP_SNAPSHOT_DIR);
+      const before = new Set(readdirSync(dir));
+      operator.kill('SIGUSR2');
+      let file: string | undefined;
+      for (const start = Date.now(); !file && Date.now() - start < 120_000; await sleep(1000)) {
+        const fresh = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+        // Written once its size stops changing.
+        if (fresh[0] && statSync(join(dir, fresh[0])).size > 0) {
+          const size = statSync(join(dir, fresh[0])).size;
+          await sleep(2000);
+          if (statSync(join(dir, fresh[0])).size === size) file = join(dir, fresh[0]);
+        }
+      }
+      log(`gatewright: heap snapshot ${file ?? `NOT written within 2 minutes into ${dir}`}`);
+    }
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
     console.log(`  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS})${OPERATOR_ARGS ? ` ${OPERATOR_ARGS}` : ''}`);

@@ -32,6 +32,7 @@ import {
   foreignFieldsPatch,
   isConstraint,
   isManaged,
+  isOurs,
   objectId,
   ownerKey,
   templateKind,
@@ -40,9 +41,11 @@ import {
 } from './plan.js';
 import {
   buildPolicyStatus,
+  GATEKEEPER_STALL_MS,
   capList,
   constraintEnforced,
   constraintViewKey,
+  templateStallMessage,
   templateErrors,
   templateIngested,
   type GatekeeperView,
@@ -186,6 +189,8 @@ export class Reconciler {
   private readonly statusWrittenAt = new Map<string, number>();
   /** Since when each owner's constraints have been held back to go out together (ms, by owner key). */
   private readonly heldSince = new Map<string, number>();
+  /** Since when each desired template's current generation has waited for Gatekeeper to ingest it (by kind). */
+  private readonly templateWaitingSince = new Map<string, { generation: number | undefined; since: number }>();
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.client = opts.client;
@@ -255,8 +260,9 @@ export class Reconciler {
     const held = new Set(decision.held);
     for (const owner of this.heldSince.keys()) if (!held.has(owner)) this.heldSince.delete(owner);
     for (const owner of held) if (!this.heldSince.has(owner)) this.heldSince.set(owner, nowMs);
+    const stall = this.templateStalls(gathered, nowMs);
     const t2 = performance.now();
-    const outcome = await this.act(gathered, decision);
+    const outcome = await this.act(gathered, decision, stall.stalled);
     const ms = (a: number, b: number) => Math.round(b - a);
     this.lastTimings = { gatherMs: ms(t0, t1), decideMs: ms(t1, t2), actMs: ms(t2, performance.now()) };
     this.opts.onManaged?.(managedCounts(gathered.desired, decision));
@@ -272,11 +278,10 @@ export class Reconciler {
       });
     }
     const { notReady: _notReady, progressDueMs, ...rest } = outcome;
-    // A progress report held back is due later: look again then, even if nothing else changes.
+    // A progress report held back, or a template about to count as stalled, is due later: look again then.
+    const dueMs = Math.min(progressDueMs ?? Infinity, stall.dueMs ?? Infinity);
     const requeueAfterMs =
-      progressDueMs === undefined
-        ? decision.requeueAfterMs
-        : Math.min(decision.requeueAfterMs ?? Infinity, progressDueMs);
+      dueMs === Infinity ? decision.requeueAfterMs : Math.min(decision.requeueAfterMs ?? Infinity, dueMs);
     return { ...rest, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
@@ -348,6 +353,45 @@ export class Reconciler {
     };
   }
 
+  /**
+   * The desired templates Gatekeeper has not ingested for GATEKEEPER_STALL_MS, by kind, with what to say about each;
+   * and when the next one waiting would count as stalled.
+   */
+  private templateStalls(g: Gathered, nowMs: number): { stalled: Map<string, string>; dueMs?: number } {
+    const stalled = new Map<string, string>();
+    let dueMs: number | undefined;
+    const wanted = new Set<string>();
+    if (!g.view.installed) {
+      this.templateWaitingSince.clear();
+      return { stalled };
+    }
+    for (const d of g.desired.objects) {
+      if (d.kind !== 'ConstraintTemplate') continue;
+      const kind = templateKind(d);
+      wanted.add(kind);
+      const observed = g.view.templates.get(kind);
+      // Ingested by every Pod that reported, and its constraint kind served: constraints can go. (A Pod that never
+      // reports is missing from byPod altogether, so the served kind is what shows the CRD was made.) Someone else's
+      // object under the name is reported as a conflict instead.
+      if (observed && ((templateIngested(observed) && g.served.has(kind)) || !isOurs(observed))) {
+        this.templateWaitingSince.delete(kind);
+        continue;
+      }
+      const generation = observed?.metadata.generation;
+      let waiting = this.templateWaitingSince.get(kind);
+      if (!waiting || waiting.generation !== generation) {
+        waiting = { generation, since: nowMs };
+        this.templateWaitingSince.set(kind, waiting);
+      }
+      const left = waiting.since + GATEKEEPER_STALL_MS - nowMs;
+      // Not applied yet (rejected, or a conflict): the policy reports that instead.
+      if (left <= 0 && observed) stalled.set(kind, templateStallMessage(observed));
+      else if (left > 0) dueMs = Math.min(dueMs ?? Infinity, left);
+    }
+    for (const kind of this.templateWaitingSince.keys()) if (!wanted.has(kind)) this.templateWaitingSince.delete(kind);
+    return { stalled, ...(dueMs !== undefined ? { dueMs } : {}) };
+  }
+
   private readiness(g: Gathered) {
     const ingestedKinds = new Set([...g.view.templates].filter(([, t]) => templateIngested(t)).map(([k]) => k));
     const stuckKinds = new Set([
@@ -376,6 +420,7 @@ export class Reconciler {
   private async act(
     g: Gathered,
     d: Decision,
+    stalledTemplates: ReadonlyMap<string, string>,
   ): Promise<Omit<ReconcileOutcome, 'requeueAfterMs'> & { notReady: number; progressDueMs?: number }> {
     const outcome: { applied: number; pruned: number; statusWrites: number; notReady: number; progressDueMs?: number } =
       { applied: 0, pruned: 0, statusWrites: 0, notReady: 0 };
@@ -440,7 +485,11 @@ export class Reconciler {
     await Promise.all(d.applyFirst.map(applyOne));
 
     const report = async (policy: PolicyObject) => {
-      const { written, ready, dueMs } = await this.writePolicyStatus(policy, g, d, limit, lateConflicts, serverErrors);
+      const { written, ready, dueMs } = await this.writePolicyStatus(policy, g, d, limit, {
+        lateConflicts,
+        serverErrors,
+        stalledTemplates,
+      });
       if (written) outcome.statusWrites++;
       if (!ready) outcome.notReady++;
       if (dueMs !== undefined) outcome.progressDueMs = Math.min(outcome.progressDueMs ?? Infinity, dueMs);
@@ -521,9 +570,13 @@ export class Reconciler {
     g: Gathered,
     d: Decision,
     limit: Limiter,
-    lateConflicts: ReadonlyMap<string, string[]>,
-    serverErrors: ReadonlyMap<string, string>,
+    found: {
+      lateConflicts: ReadonlyMap<string, string[]>;
+      serverErrors: ReadonlyMap<string, string>;
+      stalledTemplates: ReadonlyMap<string, string>;
+    },
   ): Promise<{ written: boolean; ready: boolean; dueMs?: number }> {
+    const { lateConflicts, serverErrors, stalledTemplates } = found;
     const kind = policy.kind as 'SecurityPolicy' | 'OperationPolicy';
     const key = policyKey(kind, policy.metadata.name);
     const previous = policy.status as Partial<PolicyStatus> | undefined;
@@ -541,6 +594,7 @@ export class Reconciler {
       conflicts,
       rejected: this.rejectionsOf(key, g, serverErrors),
       gatekeeper: this.viewWithWrites(g.view),
+      ...(stalledTemplates.size > 0 ? { stalledTemplates } : {}),
       ...(previous ? { previous } : {}),
       ...(g.settingsErrors.length > 0
         ? {

@@ -102,6 +102,37 @@ export interface StatusInput {
    * status or reason, so no policy gets an Event for it.
    */
   moduleSettingsInvalid?: 'lastValidInForce' | 'noneValidKnown';
+  /**
+   * Templates Gatekeeper has not ingested for longer than GATEKEEPER_STALL_MS, by constraint kind, each with what
+   * Gatekeeper reported (see templateStallMessage): the policies that need them say so instead of waiting silently.
+   */
+  stalledTemplates?: ReadonlyMap<string, string>;
+}
+
+/**
+ * A template whose current generation Gatekeeper has not ingested on every Pod for this long is reported on the
+ * policies that need it (Degraded, reason GatekeeperStalled). Gatekeeper ingests a template in seconds even while it
+ * works through thousands of constraints; minutes mean a Gatekeeper Pod is down or stuck (see the README's
+ * Troubleshooting: v3.23.1's audit Pod can deadlock and then never makes a constraint CRD again).
+ */
+export const GATEKEEPER_STALL_MS = 5 * 60_000;
+
+/**
+ * What a stalled template's policies say: which Gatekeeper Pods did report on it, and whether its CRD exists (a Pod
+ * that never reports has no byPod entry at all: in v3.23.1's audit deadlock only the webhook Pods are listed).
+ */
+export function templateStallMessage(t: ObservedObject): string {
+  const generation = t.metadata.generation;
+  const current = byPod(t)
+    .filter((p) => p.observedGeneration === generation)
+    .map((p) => p.id ?? '?')
+    .sort();
+  const created = (t.status as { created?: boolean } | undefined)?.created === true;
+  const reports =
+    current.length === 0
+      ? 'no Gatekeeper Pod has reported on it'
+      : `only ${current.join(', ')} reported on it${created ? '' : ', and its constraint CRD is not created'}`;
+  return `ConstraintTemplate ${t.metadata.name} (generation ${generation ?? '?'}) has waited over ${GATEKEEPER_STALL_MS / 60_000} minutes for Gatekeeper to ingest it: ${reports}; see "Policies stay Progressing" in gatewright's Troubleshooting`;
 }
 
 /** What a policy's Ready message adds while the module settings are invalid. */
@@ -172,6 +203,9 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
         templateErrors(gatekeeper.templates.get(kind)).map((e) => `${kind}: ${e}`),
       )
     : [];
+  const stalled = valid
+    ? [...new Set(result.checks.map((c) => c.kind))].flatMap((kind) => input.stalledTemplates?.get(kind) ?? [])
+    : [];
   const unsupported = valid ? result.unsupported.map((u) => `${u.field}: ${u.reason}`) : [];
   const waiting = checks.filter((c) => !c.enforced).map((c) => `${c.kind}/${c.constraint}`);
   const progress = progressText(checks.length - waiting.length, checks.length);
@@ -184,6 +218,9 @@ export function buildPolicyStatus(input: StatusInput): PolicyStatus {
   } else if (templateProblems.length > 0) {
     degradedReason = 'TemplateError';
     degradedMessage = capList(templateProblems, '; ');
+  } else if (stalled.length > 0) {
+    degradedReason = 'GatekeeperStalled';
+    degradedMessage = capList(stalled, '; ');
   } else if ((input.rejected ?? []).length > 0) {
     degradedReason = 'Rejected';
     degradedMessage = capList(input.rejected ?? [], '; ');

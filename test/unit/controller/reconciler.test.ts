@@ -311,6 +311,55 @@ describe('Reconciler', () => {
     expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True', reason: 'Enforced' });
   });
 
+  it('a template Gatekeeper has not ingested for 5 minutes is reported on the policies that need it, and why', async () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const { cluster, reconciler } = setUp({ now: () => new Date(t) });
+    const degraded = (kind: string, name: string) =>
+      cluster.statusOf(kind, name)?.conditions.find((c) => c.type === 'Degraded');
+    await reconciler.reconcile();
+    cluster.deliver();
+    // Gatekeeper ingests every template but the one of the OperationPolicy's check (as when its audit Pod is stuck:
+    // the webhook Pod reports, the CRD is never made).
+    cluster.ingest((kind) => kind !== 'D8AllowedRepos');
+    const repos = cluster.store.get('templates.gatekeeper.sh/v1/ConstraintTemplate/d8allowedrepos') as ObservedObject;
+    repos.status = { created: false, byPod: [{ id: 'gatekeeper-controller-manager-1', observedGeneration: 1 }] };
+    cluster.deliver();
+    const early = await reconciler.reconcile();
+    cluster.deliver();
+    cluster.enforce();
+    await reconciler.reconcile();
+    expect(degraded('OperationPolicy', 'op')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))).toMatchObject({ status: 'False', reason: 'Progressing' });
+    expect(early.requeueAfterMs).toBeLessThanOrEqual(REQUEUE_WAITING_MS);
+
+    t += 5 * 60_000;
+    const late = await reconciler.reconcile();
+    expect(degraded('OperationPolicy', 'op')).toMatchObject({ status: 'True', reason: 'GatekeeperStalled' });
+    expect(degraded('OperationPolicy', 'op')?.message).toBe(
+      'ConstraintTemplate d8allowedrepos (generation 1) has waited over 5 minutes for Gatekeeper to ingest it: only ' +
+        'gatekeeper-controller-manager-1 reported on it, and its constraint CRD is not created; see "Policies stay ' +
+        'Progressing" in gatewright\'s Troubleshooting',
+    );
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))).toMatchObject({
+      status: 'False',
+      reason: 'GatekeeperStalled',
+    });
+    expect(cluster.events).toContain('Warning GatekeeperStalled OperationPolicy/op');
+    // The SecurityPolicy does not need that template: it is Ready and says nothing of it.
+    expect(ready(cluster.statusOf('SecurityPolicy', 'sp'))).toMatchObject({ status: 'True', reason: 'Enforced' });
+    expect(late.requeueAfterMs).toBe(REQUEUE_WAITING_MS);
+
+    // Gatekeeper recovers: the policy converges and the report goes.
+    cluster.deliver();
+    cluster.ingest();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.enforce();
+    await reconciler.reconcile();
+    expect(degraded('OperationPolicy', 'op')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+    expect(ready(cluster.statusOf('OperationPolicy', 'op'))).toMatchObject({ status: 'True', reason: 'Enforced' });
+  });
+
   it('a new policy goes out whole once Gatekeeper ingested every template it needs, held back at most 30 s', async () => {
     let t = Date.parse('2026-01-01T00:00:00Z');
     const { cluster, reconciler } = setUp({ now: () => new Date(t) });
