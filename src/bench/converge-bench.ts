@@ -6,6 +6,7 @@
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
 //                                     [--operator-node-flags '--max-semi-space-size=4'] [--policy-clients 8]
 //                                     [--operator-args '--qps 100 --burst 200'] [--heap-snapshot DIR]
+//                                     [--churn 1000] [--churn-seconds 60] [--gatekeeper-audit-interval 60]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -62,6 +63,15 @@ const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.j
 const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=4');
 /** More `gatewright run` flags for the operator (`--qps 100 --burst 200`), to compare settings in one session. */
 const OPERATOR_ARGS = stringFlag('operator-args', '');
+/**
+ * Gatekeeper's --audit-interval on both control planes: its own default (60 s), as on a cluster. The tests' harness
+ * runs it every 10 s so audit results show up within a test; with thousands of constraints an audit takes longer
+ * than that, so it ran back to back and took CPU from the enforcing, more the longer a run lasted.
+ */
+const GATEKEEPER_AUDIT_SECONDS = flag('gatekeeper-audit-interval', 60);
+/** Namespace label flips after the idle period, spread over CHURN_SECONDS (0: none): memory under churn. */
+const CHURN_FLIPS = flag('churn', 1000);
+const CHURN_SECONDS = flag('churn-seconds', 60);
 /** Write a V8 heap snapshot of the operator into this directory after the idle period (where its memory goes). */
 const HEAP_SNAPSHOT_DIR = stringFlag('heap-snapshot', '');
 
@@ -71,7 +81,11 @@ interface ControlPlane {
   stop(): Promise<void>;
 }
 interface Harness {
-  startControlPlane(opts: { log?: (m: string) => void; apiServerArgs?: string[] }): Promise<ControlPlane>;
+  startControlPlane(opts: {
+    log?: (m: string) => void;
+    apiServerArgs?: string[];
+    auditIntervalSeconds?: number;
+  }): Promise<ControlPlane>;
 }
 
 /**
@@ -293,7 +307,10 @@ function watchReady(kc: KubeConfig, t0: () => number): ReadyWatch {
 async function operatorRun(harness: Harness, policies: Record<string, unknown>[]): Promise<void> {
   log('gatewright: starting a fresh control plane');
   const audit = auditArgs();
-  const plane = await harness.startControlPlane({ apiServerArgs: [...audit.args, ...watchCacheArgs] });
+  const plane = await harness.startControlPlane({
+    apiServerArgs: [...audit.args, ...watchCacheArgs],
+    auditIntervalSeconds: GATEKEEPER_AUDIT_SECONDS,
+  });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);
@@ -331,7 +348,11 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
         OPERATOR_LOG_LEVEL,
         ...OPERATOR_ARGS.split(' ').filter(Boolean),
       ],
-      { env: { ...process.env, KUBECONFIG: plane.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+      // MALLOC_ARENA_MAX as the Deployment sets it (manifests/base/deployment.yaml), unless the caller's own.
+      {
+        env: { MALLOC_ARENA_MAX: '2', ...process.env, KUBECONFIG: plane.kubeconfigPath },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     const out = createWriteStream(logFile);
     let pending = '';
@@ -403,7 +424,14 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
       if (Date.now() - t0 > TIMEOUT_MS) break;
       if (operator.exitCode !== null) throw new Error(`the operator exited (${operator.exitCode}); log: ${logFile}`);
       if (Date.now() - lastReport > 30_000) {
-        log(`gatewright: ${ready.readyAt.size}/${policies.length} Ready after ${seconds(Date.now() - t0)}`);
+        // The operator's own count of constraints Gatekeeper does not report enforced yet: Gatekeeper's progress,
+        // to set beside the baseline's.
+        const backlog = /^gatewright_reconcile_backlog\{stage="not_enforced"\} (\d+)/m.exec(
+          (await opsGet('/metrics')).text,
+        );
+        log(
+          `gatewright: ${ready.readyAt.size}/${policies.length} Ready after ${seconds(Date.now() - t0)}; constraints not enforced yet ${backlog?.[1] ?? '?'}; operator RSS ${rssMb(operator.pid as number).toFixed(0)} MB`,
+        );
         lastReport = Date.now();
       }
       await sleep(250);
@@ -448,7 +476,54 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     await sleep(1000);
     const idleByClient = auditCounts(audit.logPath, idleFrom, idleTo);
     const rssAfterIdle = rssMb(operator.pid as number);
+    const heapAfterIdle = await heapFigures();
     await ready.stop();
+
+    // Churn: namespaces' pod-policy labels flipped back and forth (each flip changes which constraints match
+    // them), then every label as it was; RSS sampled every second, and once the operator has settled.
+    let churnReport: string[] = [];
+    if (CHURN_FLIPS > 0) {
+      const churned = benchNamespaces(NAMESPACES);
+      const pid = operator.pid as number;
+      log(`gatewright: ${CHURN_FLIPS} namespace label flips in ${CHURN_SECONDS} s`);
+      const churnBefore = await requestCounts(http);
+      const writesBefore = await writesMetric();
+      const passesBefore = reconcileSeconds.length;
+      let peak = rssMb(pid);
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 1000);
+      const level = (ns: (typeof churned)[number], flipped: boolean) => {
+        const own = ns.labels['security.deckhouse.io/pod-policy'];
+        return flipped ? (own === 'restricted' ? 'baseline' : 'restricted') : (own ?? null);
+      };
+      const label = (ns: (typeof churned)[number], flipped: boolean) =>
+        http.request('PATCH', `/api/v1/namespaces/${ns.name}`, {
+          body: { metadata: { labels: { 'security.deckhouse.io/pod-policy': level(ns, flipped) } } },
+          contentType: 'application/merge-patch+json',
+        });
+      const churnStart = Date.now();
+      for (let i = 0; i < CHURN_FLIPS; i++) {
+        const ns = churned[i % churned.length] as (typeof churned)[number];
+        // Every namespace's first flip changes its label, the next one puts it back, and so on.
+        await label(ns, Math.floor(i / churned.length) % 2 === 0);
+        const due = churnStart + ((i + 1) * CHURN_SECONDS * 1000) / CHURN_FLIPS;
+        if (due > Date.now()) await sleep(due - Date.now());
+      }
+      for (const ns of churned) await label(ns, false);
+      const churnedFor = Date.now() - churnStart;
+      // Settled: no pass for 10 s (or 5 minutes at most).
+      for (const since = Date.now(); Date.now() - lastReconcileEnd < 10_000 && Date.now() - since < 300_000;)
+        await sleep(500);
+      clearInterval(sampler);
+      const churnRequests = diff(await requestCounts(http), churnBefore);
+      churnReport = [
+        `  churn: ${CHURN_FLIPS} namespace label flips in ${seconds(churnedFor)}, then every label back (${churned.length} patches): ${reconcileSeconds.length - passesBefore} reconcile passes, ${(await writesMetric()) - writesBefore} writes by the operator`,
+        `    operator RSS ${rssAfterIdle.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most during, ${rssMb(pid).toFixed(0)} MB once settled; ${await heapFigures()} (before: ${heapAfterIdle})`,
+        `    API requests during the churn: ${[...churnRequests]
+          .filter(([k]) => !k.includes(' '))
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}`,
+      ];
+    }
     if (HEAP_SNAPSHOT_DIR) {
       // After every figure is taken: writing a snapshot takes seconds and memory of its own.
       const dir = resolve(HEAP_SNAPSHOT_DIR);
@@ -468,7 +543,9 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     }
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
-    console.log(`  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS})${OPERATOR_ARGS ? ` ${OPERATOR_ARGS}` : ''}`);
+    console.log(
+      `  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS}; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'})${OPERATOR_ARGS ? ` ${OPERATOR_ARGS}` : ''}`,
+    );
     console.log(`  kubectl apply of the policies (${POLICY_CLIENTS} clients) took ${seconds(appliedAt)}`);
     console.log(
       `  first Ready: ${ready.firstReady === undefined ? 'never' : seconds(ready.firstReady)}; every policy Ready: ${converged ? seconds(allReady) : `NOT within ${seconds(TIMEOUT_MS)} (${ready.readyAt.size}/${policies.length})`}`,
@@ -486,7 +563,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
     console.log(
       `  operator RSS: ${rssIdleEmpty.toFixed(0)} MB before, ${rssConverged.toFixed(0)} MB after convergence, ${rssAfterIdle.toFixed(0)} MB after the idle period`,
     );
-    console.log(`  operator memory after convergence: ${heapConverged}; after the idle period: ${await heapFigures()}`);
+    console.log(`  operator memory after convergence: ${heapConverged}; after the idle period: ${heapAfterIdle}`);
     console.log(
       `  idle ${IDLE_SECONDS} s: ${reconcileSeconds.length - idleReconciles} reconcile passes, ${opWritesIdle} write(s) by the operator (its own count)`,
     );
@@ -509,6 +586,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
           .join(', ') || 'none'
       }`,
     );
+    for (const line of churnReport) console.log(line);
     console.log(`  operator log: ${logFile}`);
     (globalThis as { convergeResult?: number }).convergeResult = converged ? allReady : undefined;
   } finally {
@@ -522,7 +600,10 @@ async function baselineRun(harness: Harness, policies: Record<string, unknown>[]
   log('baseline: starting a fresh control plane');
   // The same audit log as the operator's run, so that both API servers carry the same load.
   const audit = auditArgs();
-  const plane = await harness.startControlPlane({ apiServerArgs: [...audit.args, ...watchCacheArgs] });
+  const plane = await harness.startControlPlane({
+    apiServerArgs: [...audit.args, ...watchCacheArgs],
+    auditIntervalSeconds: GATEKEEPER_AUDIT_SECONDS,
+  });
   const kc = new KubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
   const http = new KubeHttp(kc);
@@ -684,7 +765,7 @@ async function main(): Promise<void> {
     `machine: ${(await import('node:os')).cpus().length} cores; load average ${(await import('node:os'))
       .loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}; kube-apiserver watch cache ${WATCH_CACHE}`,
+      .join(' ')}; kube-apiserver watch cache ${WATCH_CACHE}; Gatekeeper audit every ${GATEKEEPER_AUDIT_SECONDS} s`,
   );
   if (!has('skip-operator')) await operatorRun(harness, policies);
   if (!has('skip-baseline')) await baselineRun(harness, policies);
