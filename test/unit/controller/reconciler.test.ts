@@ -11,7 +11,7 @@ import {
   type ObservedObject,
 } from '../../../src/controller/plan.js';
 import { KubeApiError } from '../../../src/controller/kube-http.js';
-import { HOLD_MAX_MS, Reconciler } from '../../../src/controller/reconcile.js';
+import { HOLD_MAX_MS, Reconciler, SLOW_START_BUDGET } from '../../../src/controller/reconcile.js';
 import { operationPolicy, securityPolicy } from '../../support/bad-objects.js';
 import { stubLibrary } from '../../support/stub-library.js';
 
@@ -423,6 +423,26 @@ describe('Reconciler', () => {
     cluster.deliver();
     await reconciler.reconcile();
     expect(cluster.writes().filter((w) => /^apply D8/.test(w)).length).toBeGreaterThan(0);
+  });
+
+  it('the first pass that applies constraints takes few, each next one twice as many (the first Ready comes soon)', async () => {
+    const { cluster, reconciler } = setUp();
+    for (let i = 0; i < 80; i++)
+      cluster.create_(operationPolicy(`repos-${i}`, { allowedRepos: [`r${i}.example.com`] }));
+    cluster.deliver();
+    await reconciler.reconcile();
+    cluster.deliver();
+    cluster.ingest();
+    const counts: number[] = [];
+    for (let pass = 0; pass < 5; pass++) {
+      await reconciler.reconcile();
+      counts.push(cluster.writes().filter((w) => /^apply D8/.test(w)).length);
+      cluster.deliver();
+    }
+    const total = [...cluster.store.values()].filter((o) => o.apiVersion === CONSTRAINTS).length;
+    expect(total).toBeGreaterThan(80);
+    // Whole policies (one constraint each here, bar the first two): as many as fit 25, then 50, then the rest.
+    expect(counts).toEqual([SLOW_START_BUDGET, 2 * SLOW_START_BUDGET, total - 3 * SLOW_START_BUDGET, 0, 0]);
   });
 
   it('no Gatekeeper: nothing is applied, every policy says so, and the pass polls slowly', async () => {
