@@ -63,6 +63,8 @@ const OPERATOR_CLI = resolve(stringFlag('cli', join(root, 'dist', 'cli', 'main.j
 const OPERATOR_NODE_FLAGS = stringFlag('operator-node-flags', '--max-semi-space-size=4');
 /** More `gatewright run` flags for the operator (`--qps 100 --burst 200`), to compare settings in one session. */
 const OPERATOR_ARGS = stringFlag('operator-args', '');
+/** As the Deployment sets it (manifests/base/deployment.yaml), unless the caller's environment sets it. */
+const OPERATOR_MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX ?? '2';
 /**
  * Gatekeeper's --audit-interval on both control planes: its own default (60 s), as on a cluster. The tests' harness
  * runs it every 10 s so audit results show up within a test; with thousands of constraints an audit takes longer
@@ -348,9 +350,8 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
         OPERATOR_LOG_LEVEL,
         ...OPERATOR_ARGS.split(' ').filter(Boolean),
       ],
-      // MALLOC_ARENA_MAX as the Deployment sets it (manifests/base/deployment.yaml), unless the caller's own.
       {
-        env: { MALLOC_ARENA_MAX: '2', ...process.env, KUBECONFIG: plane.kubeconfigPath },
+        env: { ...process.env, MALLOC_ARENA_MAX: OPERATOR_MALLOC_ARENA_MAX, KUBECONFIG: plane.kubeconfigPath },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -549,7 +550,7 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
 
     console.log(`\n== gatewright: ${N} SecurityPolicies + ${N} OperationPolicies, ${NAMESPACES} namespaces ==`);
     console.log(
-      `  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS}; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'})${OPERATOR_ARGS ? ` ${OPERATOR_ARGS}` : ''}`,
+      `  operator: ${OPERATOR_CLI} (node ${OPERATOR_NODE_FLAGS}; MALLOC_ARENA_MAX=${OPERATOR_MALLOC_ARENA_MAX})${OPERATOR_ARGS ? ` ${OPERATOR_ARGS}` : ''}`,
     );
     console.log(`  kubectl apply of the policies (${POLICY_CLIENTS} clients) took ${seconds(appliedAt)}`);
     console.log(

@@ -19,18 +19,6 @@ class MemoryCluster implements ClusterWriter {
   writes = 0;
   private rv = 1;
 
-  constructor() {
-    for (const [apiVersion, kinds] of [
-      ['deckhouse.io/v1alpha1', ['SecurityPolicy', 'OperationPolicy', 'ModuleConfig', 'SecurityPolicyException']],
-      ['v1', ['Namespace']],
-      ['templates.gatekeeper.sh/v1', ['ConstraintTemplate']],
-      ['syncset.gatekeeper.sh/v1alpha1', ['SyncSet']],
-      ['externaldata.gatekeeper.sh/v1beta1', ['Provider']],
-      ['admissionregistration.k8s.io/v1', ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']],
-    ] as const)
-      for (const kind of kinds) this.cache.serve({ apiVersion, kind });
-  }
-
   private stored<T extends ObservedObject>(obj: T, previous?: ObservedObject): T {
     const specChanged = JSON.stringify(previous?.spec) !== JSON.stringify(obj.spec);
     return {
@@ -45,10 +33,6 @@ class MemoryCluster implements ClusterWriter {
     };
   }
 
-  private find(o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) {
-    return this.cache.list(o)?.find((x) => x.metadata.name === o.metadata.name);
-  }
-
   put(obj: Record<string, unknown>): void {
     this.cache.put(this.stored(obj as unknown as ObservedObject));
   }
@@ -57,7 +41,7 @@ class MemoryCluster implements ClusterWriter {
     this.writes++;
     const o = obj as unknown as ObservedObject;
     this.cache.serve(o);
-    const s = this.stored(structuredClone(o), this.find(o));
+    const s = this.stored(structuredClone(o), this.cache.get(o));
     this.cache.put(s);
     return structuredClone(s) as unknown as T;
   }
@@ -69,7 +53,7 @@ class MemoryCluster implements ClusterWriter {
 
   async mergePatchStatus(apiVersion: string, kind: string, name: string, status: unknown) {
     this.writes++;
-    const o = this.find({ apiVersion, kind, metadata: { name } });
+    const o = this.cache.get({ apiVersion, kind, metadata: { name } });
     if (!o) throw new Error(`no ${kind} ${name}`);
     const s = { ...o, status: structuredClone(status) as Record<string, unknown> };
     s.metadata = { ...o.metadata, resourceVersion: String(++this.rv) };
@@ -111,12 +95,12 @@ class MemoryCluster implements ClusterWriter {
   }
 
   private objects(): ObservedObject[] {
-    const kinds = (this.cache.list({ apiVersion: 'templates.gatekeeper.sh/v1', kind: 'ConstraintTemplate' }) ?? []).map(
-      templateKind,
-    );
+    const templates = this.cache.list({ apiVersion: 'templates.gatekeeper.sh/v1', kind: 'ConstraintTemplate' }) ?? [];
     return [
-      ...(this.cache.list({ apiVersion: 'templates.gatekeeper.sh/v1', kind: 'ConstraintTemplate' }) ?? []),
-      ...kinds.flatMap((kind) => this.cache.list({ apiVersion: 'constraints.gatekeeper.sh/v1beta1', kind }) ?? []),
+      ...templates,
+      ...templates.flatMap(
+        (t) => this.cache.list({ apiVersion: 'constraints.gatekeeper.sh/v1beta1', kind: templateKind(t) }) ?? [],
+      ),
     ];
   }
 
@@ -144,8 +128,6 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 /** Converges N + N policies in memory, then times passes with nothing to do and passes after audit reports. */
 export async function passFigures(library: TemplateLibrary, n: number, namespaceCount: number, runs: number) {
   const cluster = new MemoryCluster();
-  for (const p of benchPolicies(n, n)) cluster.put(p);
-  for (const ns of benchNamespaces(namespaceCount)) cluster.put(namespaceObject(ns));
   const reconciler = new Reconciler({
     client: cluster,
     cache: cluster.cache,
@@ -154,6 +136,10 @@ export async function passFigures(library: TemplateLibrary, n: number, namespace
     constraintBudget: Infinity,
     progressReportIntervalMs: 0,
   });
+  // Served: what the reconciler watches before its first pass (the constraint kinds come with their templates).
+  for (const resource of reconciler.watches()) cluster.cache.serve(resource);
+  for (const p of benchPolicies(n, n)) cluster.put(p);
+  for (const ns of benchNamespaces(namespaceCount)) cluster.put(namespaceObject(ns));
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
       const before = cluster.writes;

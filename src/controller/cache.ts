@@ -279,4 +279,14 @@ export class StaticCache implements CacheReader {
     const items = this.objects.get(resourceKey(resource));
     return items ? [...items.values()] : undefined;
   }
+
+  /** One object, without copying the whole list. */
+  get(o: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): ObservedObject | undefined {
+    const ns = o.metadata.namespace;
+    return this.objects.get(resourceKey(o))?.get(ns ? `${ns}/${o.metadata.name}` : o.metadata.name);
+  }
 }

@@ -188,8 +188,7 @@ export function planChanges(desired: CompileResult, observed: ObservedObject[]):
   const undesired: ObservedObject[] = [];
   const kindsWithConstraints = new Set<string>();
   for (const [id, o] of byId) {
-    const constraint = isConstraint(o);
-    if (constraint) kindsWithConstraints.add(o.kind);
+    if (isConstraint(o)) kindsWithConstraints.add(o.kind);
     if (desiredIds.has(id)) continue;
     if (frozen.size > 0 && frozen.has(ownerKey(o))) {
       if (isOurs(o)) kept.push(o);

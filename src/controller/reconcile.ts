@@ -754,8 +754,10 @@ export class Reconciler {
           : {}),
     };
     if (
-      canonicalJson({ message: previous.message ?? '', appliedSettings: previous.appliedSettings }) ===
-      canonicalJson({ appliedSettings: undefined, ...status })
+      jsonEqual(
+        { message: previous.message ?? '', appliedSettings: previous.appliedSettings },
+        { appliedSettings: undefined, ...status },
+      )
     )
       return 0;
     const stored = await this.client.mergePatchStatus(
@@ -925,7 +927,7 @@ export function limiter(n: number): Limiter {
 export function progressOnly(previous: Partial<PolicyStatus>, next: PolicyStatus): boolean {
   if (previous.observedGeneration !== next.observedGeneration) return false;
   if (previous.enforcementAction !== next.enforcementAction || previous.checkCount !== next.checkCount) return false;
-  if (canonicalJson(previous.deckhouse) !== canonicalJson(next.deckhouse)) return false;
+  if (!jsonEqual(previous.deckhouse, next.deckhouse)) return false;
   const before = previous.conditions ?? [];
   if (before.length !== next.conditions.length) return false;
   for (const c of next.conditions) {

@@ -2,7 +2,7 @@
 // same checkObject() that `gatewright validate` runs. Errors refuse the object with every field path (HTTP 422, as the
 // API server words its own validation errors); warnings admit it and come back to kubectl as `Warning:` lines.
 import { checkObject, isRecord, type ValidationError } from '../api/validate.js';
-import { canonicalJson } from '../compiler/compile.js';
+import { jsonEqual } from '../compiler/compile.js';
 
 export interface AdmissionRequest {
   uid: string;
@@ -69,7 +69,7 @@ export function review(body: unknown): AdmissionReview {
     request.operation === 'UPDATE' &&
     isRecord(object) &&
     isRecord(request.oldObject) &&
-    canonicalJson(object.spec) === canonicalJson(request.oldObject.spec)
+    jsonEqual(object.spec, request.oldObject.spec)
   )
     return respond({ allowed: true });
   const { errors, warnings } = checkObject(object);
