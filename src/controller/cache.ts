@@ -6,6 +6,7 @@ import type { KubeConnection } from './kube-config.js';
 import type { Logger } from './log.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { ObservedObject } from './plan.js';
+import { StringInterner } from './intern.js';
 import { resourcePath } from './kube-client.js';
 import { ResourceWatcher } from './watch.js';
 
@@ -82,29 +83,38 @@ export function fieldOwners(entries: ManagedFieldsEntry[] | undefined): { manage
   return { managers: [...managers].sort(), foreign: [...foreign].sort() };
 }
 
-/** The object as the cache keeps it: identity, labels, annotations, generation, spec, the filtered status. */
+/** Shared by every cache: kinds, namespace names and Gatekeeper's pod ids repeat across resources too. */
+const cachedStrings = new StringInterner();
+
+/**
+ * The object as the cache keeps it: identity, labels, annotations, generation, spec, the filtered status. Its string
+ * values are shared with every other cached object's (resourceVersion and uid, unique and short-lived, are not).
+ */
 export function strip(spec: ResourceSpec, obj: KubernetesObject): ObservedObject {
   const raw = obj as KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
   const m = raw.metadata ?? {};
-  const status = spec.status && raw.status ? spec.status(raw.status) : undefined;
+  const status = spec.status && raw.status ? cachedStrings.tree(spec.status(raw.status)) : undefined;
   const owners = spec.fieldOwners ? fieldOwners(m.managedFields as ManagedFieldsEntry[] | undefined) : undefined;
   return {
     ...(owners
-      ? { fieldManagers: owners.managers, ...(owners.foreign.length > 0 ? { foreignFields: owners.foreign } : {}) }
+      ? {
+          fieldManagers: cachedStrings.tree(owners.managers),
+          ...(owners.foreign.length > 0 ? { foreignFields: cachedStrings.tree(owners.foreign) } : {}),
+        }
       : {}),
     apiVersion: spec.apiVersion,
     kind: spec.kind,
     metadata: {
-      name: m.name ?? '',
-      ...(m.namespace ? { namespace: m.namespace } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.annotations ? { annotations: withoutLastApplied(m.annotations) } : {}),
+      name: cachedStrings.string(m.name ?? ''),
+      ...(m.namespace ? { namespace: cachedStrings.string(m.namespace) } : {}),
+      ...(m.labels ? { labels: cachedStrings.tree(m.labels) } : {}),
+      ...(m.annotations ? { annotations: cachedStrings.tree(withoutLastApplied(m.annotations)) } : {}),
       ...(m.generation !== undefined ? { generation: m.generation } : {}),
       ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       ...(m.uid ? { uid: m.uid } : {}),
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     },
-    ...(spec.spec !== false && raw.spec !== undefined ? { spec: raw.spec } : {}),
+    ...(spec.spec !== false && raw.spec !== undefined ? { spec: cachedStrings.tree(raw.spec) } : {}),
     ...(status !== undefined ? { status } : {}),
   } as ObservedObject;
 }
