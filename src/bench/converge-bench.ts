@@ -6,7 +6,8 @@
 //                                     [--skip-baseline] [--skip-operator] [--watch-cache on|off] [--cli PATH]
 //                                     [--operator-node-flags '--max-semi-space-size=4'] [--policy-clients 8]
 //                                     [--operator-args '--qps 100 --burst 200'] [--heap-snapshot DIR]
-//                                     [--churn 1000] [--churn-seconds 60] [--gatekeeper-audit-interval 60]
+//                                     [--churn 1000] [--churn-seconds 60] [--churn-rounds 1]
+//                                     [--gatekeeper-audit-interval 60]
 //
 // Needs the harness (`tsc -p tsconfig.harness.json`, dist-test/) and the tools (`make tools`); the Makefile target
 // builds both. API requests are counted on the API server's side, from its /metrics `apiserver_request_total`.
@@ -74,6 +75,8 @@ const GATEKEEPER_AUDIT_SECONDS = flag('gatekeeper-audit-interval', 60);
 /** Namespace label flips after the idle period, spread over CHURN_SECONDS (0: none): memory under churn. */
 const CHURN_FLIPS = flag('churn', 1000);
 const CHURN_SECONDS = flag('churn-seconds', 60);
+/** The churn again and again, each round reported: memory that settles each time, or grows round by round. */
+const CHURN_ROUNDS = Math.max(1, flag('churn-rounds', 1));
 /** Write a V8 heap snapshot of the operator into this directory after the idle period (where its memory goes). */
 const HEAP_SNAPSHOT_DIR = stringFlag('heap-snapshot', '');
 
@@ -483,16 +486,10 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
 
     // Churn: namespaces' pod-policy labels flipped back and forth (each flip changes which constraints match
     // them), then every label as it was; RSS sampled every second, and once the operator has settled.
-    let churnReport: string[] = [];
+    const churnReport: string[] = [];
     if (CHURN_FLIPS > 0) {
       const churned = benchNamespaces(NAMESPACES);
       const pid = operator.pid as number;
-      log(`gatewright: ${CHURN_FLIPS} namespace label flips in ${CHURN_SECONDS} s`);
-      const churnBefore = await requestCounts(http);
-      const writesBefore = await writesMetric();
-      const passesBefore = reconcileSeconds.length;
-      let peak = rssMb(pid);
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 1000);
       const level = (ns: (typeof churned)[number], flipped: boolean) => {
         const own = ns.labels['security.deckhouse.io/pod-policy'];
         return flipped ? (own === 'restricted' ? 'baseline' : 'restricted') : (own ?? null);
@@ -502,33 +499,49 @@ async function operatorRun(harness: Harness, policies: Record<string, unknown>[]
           body: { metadata: { labels: { 'security.deckhouse.io/pod-policy': level(ns, flipped) } } },
           contentType: 'application/merge-patch+json',
         });
-      const churnStart = Date.now();
-      // Eight clients at once: one after the other, a flip took about 0.3 s (Gatekeeper's webhook reviews each).
-      const flipsBy = async (client: number) => {
-        for (let i = client; i < CHURN_FLIPS; i += 8) {
-          const ns = churned[i % churned.length] as (typeof churned)[number];
-          // Every namespace's first flip changes its label, the next one puts it back, and so on.
-          await label(ns, Math.floor(i / churned.length) % 2 === 0);
-          const due = churnStart + ((i + 1) * CHURN_SECONDS * 1000) / CHURN_FLIPS;
-          if (due > Date.now()) await sleep(due - Date.now());
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, (_, c) => flipsBy(c)));
-      for (const ns of churned) await label(ns, false);
-      const churnedFor = Date.now() - churnStart;
-      // Settled: no pass for 10 s (or 5 minutes at most).
-      for (const since = Date.now(); Date.now() - lastReconcileEnd < 10_000 && Date.now() - since < 300_000;)
-        await sleep(500);
-      clearInterval(sampler);
-      const churnRequests = diff(await requestCounts(http), churnBefore);
-      churnReport = [
-        `  churn: ${CHURN_FLIPS} namespace label flips in ${seconds(churnedFor)}, then every label back (${churned.length} patches): ${reconcileSeconds.length - passesBefore} reconcile passes, ${(await writesMetric()) - writesBefore} writes by the operator`,
-        `    operator RSS ${rssAfterIdle.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most during, ${rssMb(pid).toFixed(0)} MB once settled; ${await heapFigures()} (before: ${heapAfterIdle})`,
-        `    API requests during the churn: ${[...churnRequests]
-          .filter(([k]) => !k.includes(' '))
-          .map(([k, n]) => `${k} ${n}`)
-          .join(', ')}`,
-      ];
+      let rssBefore = rssAfterIdle;
+      let heapBefore = heapAfterIdle;
+      for (let round = 1; round <= CHURN_ROUNDS; round++) {
+        log(
+          `gatewright: churn round ${round}/${CHURN_ROUNDS}: ${CHURN_FLIPS} namespace label flips in ${CHURN_SECONDS} s`,
+        );
+        const churnBefore = await requestCounts(http);
+        const writesBefore = await writesMetric();
+        const passesBefore = reconcileSeconds.length;
+        let peak = rssMb(pid);
+        const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 1000);
+        const churnStart = Date.now();
+        // Eight clients at once: one after the other, a flip took about 0.3 s (Gatekeeper's webhook reviews each).
+        const flipsBy = async (client: number) => {
+          for (let i = client; i < CHURN_FLIPS; i += 8) {
+            const ns = churned[i % churned.length] as (typeof churned)[number];
+            // Every namespace's first flip changes its label, the next one puts it back, and so on.
+            await label(ns, Math.floor(i / churned.length) % 2 === 0);
+            const due = churnStart + ((i + 1) * CHURN_SECONDS * 1000) / CHURN_FLIPS;
+            if (due > Date.now()) await sleep(due - Date.now());
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, (_, c) => flipsBy(c)));
+        for (const ns of churned) await label(ns, false);
+        const churnedFor = Date.now() - churnStart;
+        // Settled: no pass for 10 s (or 5 minutes at most).
+        for (const since = Date.now(); Date.now() - lastReconcileEnd < 10_000 && Date.now() - since < 300_000;)
+          await sleep(500);
+        clearInterval(sampler);
+        const churnRequests = diff(await requestCounts(http), churnBefore);
+        const rssSettled = rssMb(pid);
+        const heapSettled = await heapFigures();
+        churnReport.push(
+          `  churn${CHURN_ROUNDS > 1 ? ` round ${round}/${CHURN_ROUNDS}` : ''}: ${CHURN_FLIPS} namespace label flips in ${seconds(churnedFor)}, then every label back (${churned.length} patches): ${reconcileSeconds.length - passesBefore} reconcile passes, ${(await writesMetric()) - writesBefore} writes by the operator`,
+          `    operator RSS ${rssBefore.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most during, ${rssSettled.toFixed(0)} MB once settled; ${heapSettled} (before: ${heapBefore})`,
+          `    API requests during the churn: ${[...churnRequests]
+            .filter(([k]) => !k.includes(' '))
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        );
+        rssBefore = rssSettled;
+        heapBefore = heapSettled;
+      }
     }
     if (HEAP_SNAPSHOT_DIR) {
       // After every figure is taken: writing a snapshot takes seconds and memory of its own.
