@@ -6,6 +6,7 @@ import {
   GATEKEEPER_NAMESPACE,
   loadGatekeeperCrds,
   webhookConfigurations,
+  type WebhookRule,
   webhookProbeNamespace,
 } from './gatekeeper.js';
 import { httpCall, type TlsClientOptions } from './http.js';
@@ -32,6 +33,11 @@ export interface ControlPlaneOptions {
   gatekeeperLogLevel?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
   /** Extra flags for the Gatekeeper manager. */
   gatekeeperArgs?: string[];
+  /**
+   * What Gatekeeper's validating webhook reviews, instead of every resource as its release manifest has it (DVP's
+   * engine lists only the resources its constraints match).
+   */
+  gatekeeperWebhookRules?: WebhookRule[];
   /** Extra flags for kube-apiserver (a benchmark's audit log). */
   apiServerArgs?: string[];
   /** Upper bound for the whole start-up. */
@@ -226,7 +232,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       { ...process.env, KUBECONFIG: gatekeeperKubeconfig, POD_NAMESPACE: GATEKEEPER_NAMESPACE },
     );
     // Registered while the manager starts: /v1/admit fails open (Ignore) and gatekeeper-system is excluded anyway.
-    for (const config of webhookConfigurations(state.gatekeeper.webhookUrl, readFileSync(pki.ca.cert, 'utf8'))) {
+    const ca = readFileSync(pki.ca.cert, 'utf8');
+    for (const config of webhookConfigurations(state.gatekeeper.webhookUrl, ca, opts.gatekeeperWebhookRules)) {
       await client.apply(config, TEST_FIELD_MANAGER);
     }
     await waitWhileRunning(gatekeeper, 'Gatekeeper /readyz', async () => {

@@ -50,11 +50,18 @@ const reviewedSubresources = [
   'services/status',
 ];
 
+/** One rule of a webhook: which resources of which API groups it is sent. */
+export interface WebhookRule {
+  apiGroups: string[];
+  resources: string[];
+}
+
 /**
  * Gatekeeper's webhook configurations as its release manifest ships them, except that `clientConfig` is a URL on
- * loopback (the manager runs as a local process, not behind a Service) with the harness CA as `caBundle`.
+ * loopback (the manager runs as a local process, not behind a Service) with the harness CA as `caBundle`, and that
+ * `reviewed`, when given, replaces the validating webhook's "every resource" rule.
  */
-export function webhookConfigurations(webhookBaseUrl: string, caPem: string): KubeObject[] {
+export function webhookConfigurations(webhookBaseUrl: string, caPem: string, reviewed?: WebhookRule[]): KubeObject[] {
   const caBundle = Buffer.from(caPem).toString('base64');
   const clientConfig = (path: string) => ({ url: `${webhookBaseUrl}${path}`, caBundle });
   const common = { admissionReviewVersions: ['v1', 'v1beta1'], matchPolicy: 'Exact', sideEffects: 'None' };
@@ -72,14 +79,12 @@ export function webhookConfigurations(webhookBaseUrl: string, caPem: string): Ku
           failurePolicy: 'Ignore',
           timeoutSeconds: 3,
           namespaceSelector: namespaceSelectorExcludingGatekeeper,
-          rules: [
-            {
-              apiGroups: ['*'],
-              apiVersions: ['*'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['*', ...reviewedSubresources],
-            },
-          ],
+          rules: (reviewed ?? [{ apiGroups: ['*'], resources: ['*', ...reviewedSubresources] }]).map((rule) => ({
+            apiGroups: rule.apiGroups,
+            apiVersions: ['*'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: rule.resources,
+          })),
         },
         {
           ...common,
