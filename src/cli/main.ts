@@ -93,8 +93,11 @@ program
   .option('--webhook-host <host>', 'address to serve the webhook on', '0.0.0.0')
   .option('--webhook-cert <file>', 'PEM serving certificate of the webhook', '/etc/gatewright/webhook/tls.crt')
   .option('--webhook-key <file>', 'PEM key of the webhook certificate', '/etc/gatewright/webhook/tls.key')
-  .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '50')
-  .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '100')
+  // 200/400 by measurement: at 50/100 the limit, not Gatekeeper, paced a 200 + 200 policy convergence (1.33x the
+  // kubectl baseline against 1.19x). The API server's priority and fairness and the client's 429 backoff protect it,
+  // and an idle operator sends nothing.
+  .option('--qps <n>', 'client-side rate limit: API requests per second, sustained', '200')
+  .option('--burst <n>', 'client-side rate limit: API requests above the sustained rate at once', '400')
   .option('--max-in-flight <n>', 'API requests in flight at once while a pass applies', '8')
   .option('--constraint-budget <n>', 'constraints applied per reconcile pass at most (whole policies at a time)', '200')
   .option(

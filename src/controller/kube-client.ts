@@ -31,9 +31,9 @@ export interface ClusterWriter {
 }
 
 export interface ClientLimits {
-  /** Sustained requests per second (client-go's QPS). Default 50. */
+  /** Sustained requests per second (client-go's QPS). Default 200, as `gatewright run --qps`. */
   qps?: number;
-  /** Requests allowed at once above the sustained rate (client-go's Burst). Default 100. */
+  /** Requests allowed at once above the sustained rate (client-go's Burst). Default 400, as `--burst`. */
   burst?: number;
   /** Retries of an answer 429 or 5xx, or of a dropped connection, with exponential backoff. Default 5. */
   maxRetries?: number;
@@ -92,7 +92,7 @@ export class KubeClient implements ClusterWriter {
     limits: ClientLimits = {},
   ) {
     this.http = new KubeHttp(kc);
-    this.bucket = new TokenBucket(limits.qps ?? 50, limits.burst ?? 100);
+    this.bucket = new TokenBucket(limits.qps ?? 200, limits.burst ?? 400);
     this.maxRetries = limits.maxRetries ?? 5;
     this.retryBaseMs = limits.retryBaseMs ?? 200;
   }
